@@ -1,0 +1,56 @@
+# CalciKG tasks. `make help` lists them. Everything runs from the project's own virtualenv (.venv),
+# which `make setup` creates from pyproject.toml; a Java runtime (for HermiT) is installed through
+# apt-get when missing and we are root, otherwise the setup says what to install.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: help setup java run build validate test test-fast serve bench clean
+
+help:  ## list the tasks
+	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 14
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "CalciKG needs Python >= 3.11")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	@touch $(STAMP)
+
+java:  ## make sure a Java runtime is there (HermiT runs on it)
+	@command -v java >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing a Java runtime (default-jre-headless) for HermiT"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq default-jre-headless >/dev/null; \
+	  else \
+	    echo "HermiT needs Java: install a Java runtime (Debian/Ubuntu: sudo apt-get install default-jre-headless)" >&2; exit 1; \
+	  fi; }
+
+setup: $(STAMP) java  ## create .venv with CalciKG and its test tools; install Java if missing
+
+run: setup  ## set up, build the graph and print the flagship answer (treatments effective in JDM)
+	$(BIN)/calcikg build
+	$(BIN)/calcikg query treatments-effective-in --param condition=JDM
+
+build: $(STAMP)  ## rebuild kg/ and ontology/ releases from the records
+	$(BIN)/calcikg build
+
+validate: setup  ## SHACL + violation queries + HermiT on the built graph
+	$(BIN)/calcikg validate
+
+test: setup  ## run the whole test suite
+	$(BIN)/python -m pytest
+
+test-fast: $(STAMP)  ## tests without the reasoner, the server and the second SHACL engine
+	$(BIN)/python -m pytest -m "not slow"
+
+serve: $(STAMP)  ## serve the built graph read-only on http://127.0.0.1:7878/query
+	$(BIN)/calcikg serve
+
+bench: $(STAMP)  ## benchmark build/validate/query at 100, 1,000 and 10,000 synthetic reports
+	$(BIN)/python bench/run.py
+
+clean:  ## remove the virtualenv and scratch files (not the committed releases)
+	rm -rf $(VENV) build .pytest_cache

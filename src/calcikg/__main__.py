@@ -1,0 +1,3 @@
+from calcikg.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,158 @@
+"""calcikg: build, validate, query and serve the CalciKG knowledge graph.
+
+Commands (each one call into a library stage):
+
+  calcikg build                        records + ontology + mappings -> kg/ and ontology/ releases
+  calcikg validate [--format json]     SHACL shapes, violation queries, HermiT consistency
+  calcikg queries                      list the stored queries and their parameters
+  calcikg query NAME [--param k=v]...  run a stored query (embedded, or --endpoint URL)
+  calcikg serve [--port N]             read-only SPARQL server (Oxigraph) over the built graph
+  calcikg export --format F            the graph or the SSSOM mappings for other tools
+
+Exit codes: 0 success (or the graph conforms), 1 validation found problems, 2 bad input
+(a record, a query name, a parameter, a missing build).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from calcikg.errors import CalciKGError, UsageError
+
+
+def _cmd_build(args: argparse.Namespace) -> int:
+    from calcikg.build import build
+
+    result = build()
+    for path, size in result.files.items():
+        print(f"wrote {path.relative_to(path.parents[1])} ({size:,} bytes)")
+    print(f"{result.ontology_triples:,} ontology triples, {result.data_triples:,} graph triples")
+    return 0
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    from calcikg.validate import validate
+
+    report = validate(reasoner=not args.no_reasoner)
+    if args.format == "json":
+        print(json.dumps({"conforms": report.conforms, "checks": report.checks, "problems": report.as_dicts()},
+                         indent=2))
+    else:
+        print(report.text())
+    return 0 if report.conforms else 1
+
+
+def _cmd_queries(args: argparse.Namespace) -> int:
+    from calcikg.query import list_queries
+
+    for q in list_queries():
+        params = ", ".join(f"{p.name}: {p.type}" + (f" = {p.default}" if p.default else "")
+                           + ("" if p.default or p.required else " (optional)") for p in q.params.values())
+        print(f"{q.name}\n    {q.summary}" + (f"\n    parameters: {params}" if params else ""))
+    return 0
+
+
+def _params(pairs: list[str]) -> dict[str, str]:
+    out = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise UsageError(f"--param needs the form key=value, got {pair!r}")
+        out[key.strip()] = value
+    return out
+
+
+def _cmd_query(args: argparse.Namespace) -> int:
+    from calcikg.query import format_result, run
+
+    result = run(args.name, _params(args.param), endpoint=args.endpoint)
+    sys.stdout.write(format_result(result, args.format))
+    return 0
+
+
+def _cmd_serve(args: argparse.Namespace) -> int:
+    from calcikg.serve import start
+
+    with start(host=args.host, port=args.port) as server:
+        print(f"serving the built graph read-only: SPARQL endpoint {server.query_url} (Ctrl-C stops)", flush=True)
+        try:
+            server.process.wait()
+        except KeyboardInterrupt:
+            pass
+    return 0
+
+
+def _cmd_export(args: argparse.Namespace) -> int:
+    from calcikg.export import EXPORTERS
+
+    content = EXPORTERS[args.format]()
+    if args.output:
+        from pathlib import Path
+
+        from calcikg.release import write_all
+
+        write_all({Path(args.output): content})
+    else:
+        sys.stdout.buffer.write(content)
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="calcikg", description=__doc__.split("\n\n")[0],
+                                epilog="See README.md for the data model, the records and the stored queries.")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    b = sub.add_parser("build", help="build the graph from the records, ontology and mappings",
+                       description="Load the ontology (ontology/calcikg-edit.ttl), the SSSOM mappings and every "
+                                   "record under kg/records/, and write kg/calcikg.ttl, kg/calcikg-data.ttl, "
+                                   "kg/calcikg.owl, kg/catalog-v001.xml and ontology/calcikg.owl, byte-identical "
+                                   "for the same sources. A bad record stops the build with its file and line; "
+                                   "the previous files stay in place.")
+    b.set_defaults(func=_cmd_build)
+
+    v = sub.add_parser("validate", help="check the built graph (SHACL, violation queries, HermiT)",
+                       description="Validate kg/calcikg.ttl with the SHACL shapes (pySHACL), the *-violation.rq "
+                                   "queries and HermiT (needs Java). Exit 0 when it conforms, 1 otherwise.")
+    v.add_argument("--format", choices=["text", "json"], default="text", help="report for people or machines")
+    v.add_argument("--no-reasoner", action="store_true", help="skip the HermiT consistency check")
+    v.set_defaults(func=_cmd_validate)
+
+    ql = sub.add_parser("queries", help="list the stored queries", description="List queries/*.rq with their "
+                                                                               "summary and parameters.")
+    ql.set_defaults(func=_cmd_queries)
+
+    q = sub.add_parser("query", help="run a stored query",
+                       description="Run a stored query (see 'calcikg queries') on the built graph, or on a SPARQL "
+                                   "endpoint. Term parameters take a label, a synonym (JDM) or a CURIE.")
+    q.add_argument("name", help="stored query name, e.g. treatments-effective-in")
+    q.add_argument("--param", "-p", action="append", default=[], metavar="KEY=VALUE",
+                   help="a parameter, e.g. condition=JDM (repeatable)")
+    q.add_argument("--format", "-f", choices=["table", "csv", "json"], default="table", help="output format")
+    q.add_argument("--endpoint", metavar="URL", help="a SPARQL 1.1 endpoint (e.g. from 'calcikg serve')")
+    q.set_defaults(func=_cmd_query)
+
+    s = sub.add_parser("serve", help="serve the built graph read-only over SPARQL (Oxigraph)",
+                       description="Load kg/calcikg.ttl into Oxigraph and serve it read-only; updates are refused.")
+    s.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    s.add_argument("--port", type=int, default=7878, help="port (default 7878)")
+    s.set_defaults(func=_cmd_serve)
+
+    e = sub.add_parser("export", help="export the graph or the mappings",
+                       description="Write the SSSOM mapping set or the built graph in another format.")
+    e.add_argument("--format", required=True, choices=["sssom", "ntriples", "turtle", "rdfxml"])
+    e.add_argument("--output", "-o", help="file to write (default: standard output)")
+    e.set_defaults(func=_cmd_export)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except CalciKGError as exc:
+        print(f"calcikg: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except BrokenPipeError:
+        return 0

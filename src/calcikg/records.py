@@ -1,0 +1,191 @@
+"""Stage 1: load the curated report records (``kg/records/*.yaml``) and check them against the schema.
+
+YAML is read with line numbers kept on every mapping and list, so that every error names the
+file, the line and the field (``kg/records/x.yaml:120: cases[2].episodes[0].doses[0].unit: ...``).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+from yaml.nodes import MappingNode, ScalarNode, SequenceNode
+
+from calcikg import paths
+from calcikg.errors import RecordError
+
+
+class LineDict(dict):
+    """A mapping that remembers the line of itself and of each key."""
+
+    line: int = 0
+    key_lines: dict[str, int]
+
+
+class LineList(list):
+    """A list that remembers the line of itself and of each item."""
+
+    line: int = 0
+    item_lines: list[int]
+
+
+class _Loader(yaml.SafeLoader):
+    """SafeLoader keeping line numbers and refusing duplicate keys (YAML would keep the last)."""
+
+
+def _mapping(loader: _Loader, node: MappingNode) -> LineDict:
+    loader.flatten_mapping(node)
+    out = LineDict()
+    out.line = node.start_mark.line + 1
+    out.key_lines = {}
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        if key in out:
+            raise yaml.MarkedYAMLError(
+                problem=f"duplicate key {key!r} (the first one would be silently lost)",
+                problem_mark=key_node.start_mark,
+            )
+        out[key] = loader.construct_object(value_node, deep=True)
+        out.key_lines[key] = key_node.start_mark.line + 1
+    return out
+
+
+def _sequence(loader: _Loader, node: SequenceNode) -> LineList:
+    out = LineList(loader.construct_object(item, deep=True) for item in node.value)
+    out.line = node.start_mark.line + 1
+    out.item_lines = [item.start_mark.line + 1 for item in node.value]
+    return out
+
+
+_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping)
+_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _sequence)
+
+
+def line_of(data: Any, path: Iterable[Any]) -> int | None:
+    """The line of the deepest element of ``path`` (keys and indices) that carries a line."""
+    line = getattr(data, "line", None)
+    node = data
+    for step in path:
+        if isinstance(node, LineDict) and step in node:
+            line = node.key_lines.get(step, line)
+            node = node[step]
+        elif isinstance(node, LineList) and isinstance(step, int) and step < len(node):
+            line = node.item_lines[step]
+            node = node[step]
+        else:
+            break
+        line = getattr(node, "line", None) or line
+    return line
+
+
+def field_name(path: Iterable[Any]) -> str:
+    """``['cases', 2, 'sex']`` -> ``cases[2].sex``."""
+    out = ""
+    for step in path:
+        out += f"[{step}]" if isinstance(step, int) else (f".{step}" if out else str(step))
+    return out
+
+
+@dataclass(frozen=True)
+class Record:
+    """One curated report record: its parsed data and the file it came from."""
+
+    path: Path
+    data: LineDict
+
+    @property
+    def name(self) -> str:
+        """The path as shown in messages (relative to the project when possible)."""
+        try:
+            return str(self.path.relative_to(paths.ROOT))
+        except ValueError:
+            return str(self.path)
+
+    def error(self, path: list[Any], message: str) -> RecordError:
+        """A :class:`RecordError` pointing at ``path`` inside this record."""
+        return RecordError(self.name, line_of(self.data, path), field_name(path), message)
+
+
+@lru_cache(maxsize=1)
+def _validator():
+    import jsonschema
+
+    schema = json.loads(paths.RECORD_SCHEMA.read_text(encoding="utf-8"))
+    return jsonschema.Draft202012Validator(schema, format_checker=jsonschema.FormatChecker())
+
+
+def _explain(error) -> str:
+    """A schema error in a curator's words."""
+    if error.validator == "additionalProperties":
+        extra = sorted(set(error.instance) - set(error.schema.get("properties", {})))
+        allowed = ", ".join(sorted(error.schema.get("properties", {})))
+        return f"unknown field {', '.join(map(repr, extra))} (allowed here: {allowed})"
+    if error.validator == "required":
+        return f"{error.message.replace(' is a required property', '')} is missing: add it"
+    if error.validator == "enum":
+        return f"{error.instance!r} is not one of: {', '.join(map(str, error.validator_value))}"
+    if error.validator == "type":
+        return f"{error.instance!r} should be of type {error.validator_value}"
+    if error.validator in {"exclusiveMinimum", "minimum"}:
+        return f"{error.instance!r} must be greater than {'or equal to ' if error.validator == 'minimum' else ''}{error.validator_value}"
+    if error.validator == "pattern":
+        return f"{error.instance!r} does not match the expected form {error.validator_value}"
+    return error.message
+
+
+def _best(errors):
+    """The most specific schema error: deepest path first, then the first reported."""
+    return sorted(errors, key=lambda e: (-len(e.absolute_path), str(e.absolute_path)))[0]
+
+
+def check_schema(record: Record) -> None:
+    """Raise a :class:`RecordError` for the first schema violation of ``record``."""
+    errors = list(_validator().iter_errors(record.data))
+    if not errors:
+        return
+    error = _best(errors)
+    # oneOf/anyOf/allOf-if-then hide the useful message in their context: take the deepest one.
+    while error.context:
+        error = _best(error.context)
+    raise record.error(list(error.absolute_path), _explain(error))
+
+
+def load_record(path: Path) -> Record:
+    """Parse one record file (keeping lines) and check it against the schema."""
+    shown = Record(path, LineDict()).name
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise RecordError(shown, None, "", f"cannot read the file ({exc.strerror})") from exc
+    try:
+        data = yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else None
+        raise RecordError(shown, line, "", f"not valid YAML: {exc.problem} (check indentation and quoting)") from exc
+    if not isinstance(data, LineDict):
+        raise RecordError(shown, 1, "", "a record must be a YAML mapping with 'report', 'references', 'cases', 'statements'")
+    record = Record(path, data)
+    check_schema(record)
+    return record
+
+
+def load_records(directory: Path | None = None) -> list[Record]:
+    """Every ``*.yaml`` record under ``directory`` (default ``kg/records``), in file-name order."""
+    directory = directory or paths.RECORDS_DIR
+    files = sorted(directory.glob("*.yaml"))
+    if not files:
+        raise RecordError(str(directory), None, "", "no *.yaml record files found")
+    records = [load_record(p) for p in files]
+    seen: dict[str, str] = {}
+    for record in records:
+        rid = record.data["report"]["id"]
+        if rid in seen:
+            raise record.error(["report", "id"], f"report id {rid!r} is already used by {seen[rid]}")
+        seen[rid] = record.name
+    return records

@@ -1,0 +1,89 @@
+"""Stage 3: write the released files, deterministically and atomically.
+
+Deterministic: triples are added to a fresh graph in sorted order and serialised without blank
+nodes, so the same sources give byte-identical files. Atomic: every file is first written next to
+its target and renamed only when all of them were written, so a failed build leaves the previous
+release in place.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from rdflib import BNode, Graph, URIRef
+
+from calcikg import paths
+from calcikg.errors import CalciKGError
+from calcikg.namespaces import DATA_GRAPH_IRI, ONTOLOGY_IRI, PREFIXES
+
+
+def sorted_graph(*graphs: Graph) -> Graph:
+    """One graph holding every triple of ``graphs``, inserted in sorted order, project prefixes bound."""
+    triples = set()
+    for g in graphs:
+        for t in g:
+            if any(isinstance(x, BNode) for x in t):
+                raise CalciKGError(f"blank node in {t}: give every node an IRI so builds stay deterministic")
+            triples.add(t)
+    out = Graph(bind_namespaces="none")
+    for prefix, iri in PREFIXES.items():
+        out.bind(prefix, iri)
+    for t in sorted(triples, key=lambda t: tuple(x.n3() for x in t)):
+        out.add(t)
+    return out
+
+
+def turtle(graph: Graph) -> bytes:
+    return sorted_graph(graph).serialize(format="turtle", encoding="utf-8")
+
+
+def rdfxml(graph: Graph) -> bytes:
+    return sorted_graph(graph).serialize(format="pretty-xml", encoding="utf-8")
+
+
+def catalog(ontology_release: Path, catalog_path: Path) -> bytes:
+    """An OASIS XML catalog (what Protégé reads) resolving the ontology IRI to the local release."""
+    rel = os.path.relpath(ontology_release, catalog_path.parent).replace(os.sep, "/")
+    return (
+        '<?xml version="1.0" encoding="UTF-8" standalone="no"?>\n'
+        '<catalog prefer="public" xmlns="urn:oasis:names:tc:entity:xmlns:xml:catalog">\n'
+        f'    <uri id="CalciKG ontology" name="{ONTOLOGY_IRI}" uri="{rel}"/>\n'
+        "</catalog>\n"
+    ).encode()
+
+
+def write_all(files: dict[Path, bytes]) -> None:
+    """Write every file to a temporary sibling, then rename them all into place."""
+    temps: list[tuple[Path, Path]] = []
+    try:
+        for target, content in files.items():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            tmp = target.with_name(f".{target.name}.tmp")
+            tmp.write_bytes(content)
+            temps.append((tmp, target))
+    except OSError:
+        for tmp, _ in temps:
+            tmp.unlink(missing_ok=True)
+        raise
+    for tmp, target in temps:
+        os.replace(tmp, target)
+
+
+def release_files(ontology: Graph, data: Graph) -> dict[Path, bytes]:
+    """Every released file's path and content."""
+    full = Graph()
+    for t in ontology:
+        full.add(t)
+    for t in data:
+        if not (t[0] == URIRef(DATA_GRAPH_IRI)):  # one owl:Ontology header per file
+            full.add(t)
+    return {
+        paths.ONTOLOGY_RELEASE: rdfxml(ontology),
+        paths.DATA_TTL: turtle(data),
+        paths.GRAPH_TTL: turtle(full),
+        paths.GRAPH_OWL: rdfxml(full),
+        paths.CATALOG: catalog(paths.ONTOLOGY_RELEASE, paths.CATALOG),
+    }
+
+

@@ -1,0 +1,174 @@
+"""Stage 3b: validate the built graph (``calcikg validate``).
+
+Three checks, one report:
+
+1. SHACL (pySHACL) with ``shapes/calcikg-shapes.ttl`` over the built graph, which already holds
+   the ontology. Inference mode ``none``: the builder types every node explicitly and the shapes
+   climb the class hierarchy themselves (``rdfs:subClassOf*`` paths), so nothing is inferred into
+   the data and the verdict does not depend on an entailment regime.
+2. Every ``queries/*-violation.rq`` (ODK convention): each row it returns is a violation.
+3. OWL consistency with HermiT (owlready2, needs Java) over ``kg/calcikg.owl``.
+
+Each problem names the node, its label, the field, the shape's message, and the record file and
+line the node was built from (found by rebuilding the records in memory).
+"""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from rdflib import Graph, URIRef
+from rdflib.namespace import RDFS, SH
+
+from calcikg import paths
+from calcikg.errors import CalciKGError, NotBuiltError
+from calcikg.namespaces import converter
+
+
+@dataclass
+class Problem:
+    """One validation result, in a curator's terms."""
+
+    check: str
+    focus: str
+    label: str
+    field: str
+    message: str
+    value: str = ""
+    shape: str = ""
+    record: str = ""
+    line: int | None = None
+
+
+@dataclass
+class Report:
+    """The outcome of :func:`validate`: conforms when there is no problem."""
+
+    problems: list[Problem] = field(default_factory=list)
+    checks: list[str] = field(default_factory=list)
+
+    @property
+    def conforms(self) -> bool:
+        return not self.problems
+
+    def as_dicts(self) -> list[dict]:
+        return [asdict(p) for p in self.problems]
+
+    def text(self) -> str:
+        lines = [f"checks run: {', '.join(self.checks)}"]
+        for p in self.problems:
+            where = f"{p.record}:{p.line}" if p.record and p.line else (p.record or "the built graph")
+            lines.append(f"- [{p.check}] {where}: {p.label or p.focus} ({p.focus})"
+                         + (f", field {p.field}" if p.field else "") + f": {p.message}"
+                         + (f" (value: {p.value})" if p.value else ""))
+        lines.append("conforms: yes" if self.conforms else f"conforms: no, {len(self.problems)} problem(s)")
+        return "\n".join(lines)
+
+
+def _short(node) -> str:
+    return converter.compress(str(node), passthrough=True) if isinstance(node, URIRef) else str(node)
+
+
+def shacl_problems(data: Graph, shapes: Graph) -> list[Problem]:
+    """pySHACL's results as :class:`Problem` s (the data graph already holds the ontology)."""
+    from pyshacl import validate as pyshacl_validate
+
+    _conforms, results, _text = pyshacl_validate(
+        data, shacl_graph=shapes, inference="none", abort_on_first=False, allow_warnings=False,
+        advanced=True,
+    )
+    problems = []
+    for r in results.subjects(SH.resultSeverity, None):
+        focus = results.value(r, SH.focusNode)
+        path = results.value(r, SH.resultPath)
+        message = results.value(r, SH.resultMessage)
+        problems.append(Problem(
+            "shacl", _short(focus), str(data.value(focus, RDFS.label) or ""),
+            _short(path) if path is not None else "", str(message or "constraint violated"),
+            _short(results.value(r, SH.value)) if results.value(r, SH.value) is not None else "",
+            _short(results.value(r, SH.sourceShape)),
+        ))
+    return sorted(problems, key=lambda p: (p.focus, p.field, p.message))
+
+
+def violation_query_problems(data: Graph, directory: Path | None = None) -> list[Problem]:
+    """Rows of every ``*-violation.rq`` stored query."""
+    from calcikg.query import parse_query_file
+
+    problems = []
+    for path in sorted((directory or paths.QUERIES_DIR).glob("*-violation.rq")):
+        q = parse_query_file(path)
+        for row in data.query(q.text):
+            focus = row[0]
+            problems.append(Problem(f"query {q.name}", _short(focus), str(data.value(focus, RDFS.label) or ""),
+                                    "", q.summary))
+    return problems
+
+
+def hermit_problems(owl_file: Path) -> list[Problem]:
+    """HermiT's verdict on ``owl_file`` (ontology + graph, RDF/XML): inconsistency or unsatisfiable classes."""
+    if shutil.which("java") is None:
+        raise CalciKGError("HermiT needs Java: install a Java runtime (Debian: apt-get install -y default-jre-headless)"
+                           " or run 'make setup'")
+    import owlready2
+
+    world = owlready2.World()
+    onto = world.get_ontology(owl_file.resolve().as_uri()).load()
+    try:
+        with onto:
+            owlready2.sync_reasoner_hermit(world, infer_property_values=False, debug=0)
+    except owlready2.OwlReadyInconsistentOntologyError as exc:
+        return [Problem("hermit", owl_file.name, "", "", f"the ontology with the graph is inconsistent: {exc}")]
+    return [Problem("hermit", _short(c.iri), str(c.label.first() or c.name), "", "unsatisfiable class")
+            for c in world.inconsistent_classes() if c is not owlready2.Nothing]
+
+
+def validate(graph_file: Path | None = None, *, reasoner: bool = True, shapes_file: Path | None = None) -> Report:
+    """Validate the built graph; problems are mapped back to the record file and line."""
+    graph_file = graph_file or paths.GRAPH_TTL
+    if not graph_file.exists():
+        raise NotBuiltError(f"{graph_file} does not exist: run 'calcikg build' first")
+    data = Graph()
+    data.parse(graph_file, format="turtle")
+    shapes = Graph()
+    shapes_file = shapes_file or paths.SHAPES
+    try:
+        shapes.parse(shapes_file, format="turtle")
+    except FileNotFoundError as exc:
+        raise CalciKGError(f"{shapes_file}: the shapes file is missing") from exc
+    report = Report(checks=["SHACL shapes", "violation queries"])
+    report.problems += shacl_problems(data, shapes)
+    report.problems += violation_query_problems(data)
+    if reasoner:
+        report.checks.append("HermiT consistency")
+        owl_file = graph_file.with_suffix(".owl")
+        if not owl_file.exists():
+            raise NotBuiltError(f"{owl_file} does not exist: run 'calcikg build' first")
+        report.problems += hermit_problems(owl_file)
+    _attach_origins(report)
+    return report
+
+
+def _attach_origins(report: Report) -> None:
+    """Fill in the record file and line of each problem's node (best effort: records may be broken)."""
+    if not report.problems:
+        return
+    from calcikg.build import load_ontology
+    from calcikg.graph import build_data
+    from calcikg.records import load_records
+    from calcikg.terms import TermIndex
+
+    origins: dict = {}
+    try:
+        build_data(load_records(), TermIndex(load_ontology()), origins)
+    except CalciKGError:
+        return
+    for p in report.problems:
+        iri = converter.expand(p.focus, passthrough=True)
+        # a node without its own record entry (a dose, a quantity) inherits its owner's place
+        while iri and URIRef(iri) not in origins and "-" in iri.rsplit("/", 1)[-1]:
+            iri = iri.rsplit("-", 1)[0]
+        if iri and URIRef(iri) in origins:
+            p.record, p.line = origins[URIRef(iri)]

@@ -1,0 +1,74 @@
+"""Shared fixtures. Paths come from calcikg.paths (anchored to the checkout), never from the cwd."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from calcikg import paths
+
+TESTS = Path(__file__).resolve().parent
+RESOURCES = TESTS / "resources"
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "slow: needs Java (HermiT), the Oxigraph server or a second SHACL engine")
+
+
+@pytest.fixture(scope="session")
+def ontology():
+    """The hand-edited ontology with the mappings, as the build sees it."""
+    from calcikg.build import load_ontology
+    from calcikg.mappings import mapping_triples
+
+    g = load_ontology()
+    g += mapping_triples()
+    return g
+
+
+@pytest.fixture(scope="session")
+def terms(ontology):
+    from calcikg.terms import TermIndex
+
+    return TermIndex(ontology)
+
+
+@pytest.fixture(scope="session")
+def records():
+    from calcikg.records import load_records
+
+    return load_records()
+
+
+@pytest.fixture(scope="session")
+def fresh_release(ontology, records, terms):
+    """Every released file as a fresh in-memory build makes it (nothing written)."""
+    from calcikg.graph import build_data
+    from calcikg.release import release_files
+
+    return release_files(ontology, build_data(records, terms))
+
+
+@pytest.fixture(scope="session")
+def graph():
+    """The committed built graph (ontology + mappings + instances); test_build checks it is fresh."""
+    from calcikg.query import load_graph
+
+    return load_graph(paths.GRAPH_TTL)
+
+
+@pytest.fixture()
+def project_copy(tmp_path, monkeypatch):
+    """A throw-away copy of the project's data files, with calcikg.paths pointed at it."""
+    root = tmp_path / "project"
+    for sub in ("ontology", "kg", "queries", "shapes", "mappings"):
+        if (paths.ROOT / sub).exists():
+            shutil.copytree(paths.ROOT / sub, root / sub)
+    for name in dir(paths):
+        value = getattr(paths, name)
+        if isinstance(value, Path) and paths.ROOT in value.parents:
+            monkeypatch.setattr(paths, name, root / value.relative_to(paths.ROOT))
+    monkeypatch.setattr(paths, "ROOT", root)
+    return root
