@@ -141,7 +141,9 @@ def parser() -> argparse.ArgumentParser:
 
     e = sub.add_parser("export", help="export the graph or the mappings",
                        description="Write the SSSOM mapping set or the built graph in another format.")
-    e.add_argument("--format", required=True, choices=["sssom", "ntriples", "turtle", "rdfxml"])
+    from calcikg.export import EXPORTERS
+
+    e.add_argument("--format", required=True, choices=sorted(EXPORTERS))
     e.add_argument("--output", "-o", help="file to write (default: standard output)")
     e.set_defaults(func=_cmd_export)
     return p

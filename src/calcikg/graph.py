@@ -61,6 +61,8 @@ def quantity_text(q: dict, unit_label: str) -> str:
         number = f"up to {_number(q['max'])}"
     else:
         return ""
+    if unit_label in {"year", "month", "week", "day"} and number != "1":
+        unit_label += "s"  # "3 years", as people write it; the unit itself stays ckg:Year
     return f"{number} {unit_label}".strip()
 
 
@@ -75,9 +77,12 @@ def dose_text(dose: dict, unit_label: str, duration_label: str) -> str:
 
 
 def report_label(report: dict) -> str:
-    """``Mouaddine et al. 2021``: first author's surname and the year."""
-    surname = report["authors"][0].split()[0]
-    return f"{surname}{' et al.' if len(report['authors']) > 1 else ''} {report['year']}"
+    """``Mouaddine et al. 2021``: first author's surname (initials dropped) and the year."""
+    words = report["authors"][0].split()
+    if len(words) > 1 and words[-1].replace(".", "").isupper():
+        words = words[:-1]  # "Marco Puche M" -> "Marco Puche"
+    many = len(report["authors"]) > 1 or report.get("et_al", False)
+    return f"{' '.join(words)}{' et al.' if many else ''} {report['year']}"
 
 
 class _RecordBuilder:

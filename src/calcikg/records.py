@@ -152,7 +152,11 @@ def check_schema(record: Record) -> None:
     # oneOf/anyOf/allOf-if-then hide the useful message in their context: take the deepest one.
     while error.context:
         error = _best(error.context)
-    raise record.error(list(error.absolute_path), _explain(error))
+    path = list(error.absolute_path)
+    if error.validator == "additionalProperties":  # point at the unknown key's own line
+        extra = sorted(set(error.instance) - set(error.schema.get("properties", {})))
+        path += extra[:1]
+    raise record.error(path, _explain(error))
 
 
 def load_record(path: Path) -> Record:

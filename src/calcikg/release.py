@@ -38,8 +38,34 @@ def turtle(graph: Graph) -> bytes:
     return sorted_graph(graph).serialize(format="turtle", encoding="utf-8")
 
 
+class _OrderedGraph(Graph):
+    """A graph whose subjects, predicates and predicate-object pairs come out sorted.
+
+    rdflib's RDF/XML serializer walks these iterators, whose order otherwise depends on the hash
+    seed of the process; sorting them makes the RDF/XML release byte-identical across builds.
+    """
+
+    @staticmethod
+    def _key(x) -> str:
+        return x.n3() if hasattr(x, "n3") else str(x)
+
+    def subjects(self, predicate=None, object=None, unique=False):  # noqa: A002 - rdflib's name
+        return iter(sorted(set(super().subjects(predicate, object)), key=self._key))
+
+    def predicates(self, subject=None, object=None, unique=False):  # noqa: A002
+        return iter(sorted(set(super().predicates(subject, object)), key=self._key))
+
+    def predicate_objects(self, subject=None, unique=False):
+        return iter(sorted(set(super().predicate_objects(subject)), key=lambda po: (self._key(po[0]), self._key(po[1]))))
+
+
 def rdfxml(graph: Graph) -> bytes:
-    return sorted_graph(graph).serialize(format="pretty-xml", encoding="utf-8")
+    ordered = _OrderedGraph(bind_namespaces="none")
+    for prefix, iri in PREFIXES.items():
+        ordered.bind(prefix, iri)
+    for t in sorted_graph(graph):
+        ordered.add(t)
+    return ordered.serialize(format="xml", encoding="utf-8")
 
 
 def catalog(ontology_release: Path, catalog_path: Path) -> bytes:

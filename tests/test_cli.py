@@ -1,0 +1,96 @@
+"""The command line explains itself and fails in one line, with the right exit code."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from calcikg.cli import main, parser
+
+COMMANDS = ["build", "validate", "queries", "query", "serve", "export"]
+
+
+def test_top_level_help_lists_every_command(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(["--help"])
+    assert exit_.value.code == 0
+    out = capsys.readouterr().out
+    assert all(c in out for c in COMMANDS)
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_subcommand_help(command, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main([command, "--help"])
+    assert exit_.value.code == 0
+    assert len(capsys.readouterr().out.splitlines()) >= 3
+
+
+def _one_line_error(capsys, argv, fragment):
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("calcikg: error:") and fragment in err[0], err
+
+
+def test_wrong_query_name(capsys):
+    _one_line_error(capsys, ["query", "no-such-query"], "no stored query 'no-such-query'")
+
+
+def test_bad_param_form(capsys):
+    _one_line_error(capsys, ["query", "treatments-effective-in", "--param", "condition"], "key=value")
+
+
+def test_unknown_param(capsys):
+    _one_line_error(capsys, ["query", "treatments-effective-in", "--param", "colour=red"], "no parameter 'colour'")
+
+
+def test_unknown_condition_lists_near_matches(capsys):
+    _one_line_error(capsys, ["query", "treatments-effective-in", "--param", "condition=dermatomyositus"],
+                    "did you mean")
+
+
+def test_missing_build(project_copy, capsys):
+    (project_copy / "kg" / "calcikg.ttl").unlink()
+    _one_line_error(capsys, ["query", "treatments-effective-in"], "run 'calcikg build' first")
+
+
+def test_flagship_answer_carries_evidence(capsys):
+    assert main(["query", "treatments-effective-in", "--param", "condition=JDM", "--format", "csv"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    header = out[0].split(",")
+    for column in ("treatment", "outcome", "report", "locator", "evidence_kind"):
+        assert column in header
+    assert len(out) > 5
+
+
+@pytest.mark.parametrize("fmt", ["table", "csv", "json"])
+def test_output_formats(fmt, capsys):
+    import json
+
+    assert main(["query", "subtypes", "--format", fmt]) == 0
+    out = capsys.readouterr().out
+    if fmt == "json":
+        rows = json.loads(out)
+        assert isinstance(rows, list) and rows and isinstance(rows[0], dict)
+    elif fmt == "csv":
+        assert out.splitlines()[0].count(",") >= 1
+    else:
+        assert out.rstrip().endswith("rows)")
+
+
+def test_query_path_stays_light():
+    code = ("import sys; from calcikg.cli import main; main(['query', 'treatments-effective-in', '--format', 'csv']);"
+            "heavy = [m for m in ('pyshacl', 'owlready2', 'sssom', 'pandas') if m in sys.modules];"
+            "sys.exit(1 if heavy else 0)")
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=os.environ.copy())
+    assert run.returncode == 0, "calcikg query imported a heavy module (pySHACL, a reasoner or pandas)"
+
+
+def test_parser_choices_come_from_the_exporters():
+    from calcikg.export import EXPORTERS
+
+    export = next(a for a in parser()._subparsers._group_actions[0].choices["export"]._actions if a.dest == "format")
+    assert sorted(export.choices) == sorted(EXPORTERS)
