@@ -7,7 +7,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: help setup java run build validate test test-fast serve bench clean
+.PHONY: help setup java run build validate dl-check test test-fast serve bench clean
 
 help:  ## list the tasks
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 14
@@ -19,16 +19,20 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test]'
 	@touch $(STAMP)
 
-java:  ## make sure a Java runtime is there (HermiT runs on it)
-	@command -v java >/dev/null 2>&1 || { \
+java:  ## make sure Java (HermiT) and the OWL API (OWL 2 DL profile check) are there
+	@missing=""; \
+	command -v java >/dev/null 2>&1 && command -v javac >/dev/null 2>&1 || missing="default-jdk-headless"; \
+	[ -f /usr/share/java/owlapi-distribution.jar ] || missing="$$missing libowlapi-java"; \
+	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	    echo "installing a Java runtime (default-jre-headless) for HermiT"; \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq default-jre-headless >/dev/null; \
+	    echo "installing $$missing (Debian packages) for HermiT and the OWL 2 DL check"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 	  else \
-	    echo "HermiT needs Java: install a Java runtime (Debian/Ubuntu: sudo apt-get install default-jre-headless)" >&2; exit 1; \
-	  fi; }
+	    echo "please install: $$missing (e.g. sudo apt-get install $$missing)" >&2; exit 1; \
+	  fi; \
+	fi
 
-setup: $(STAMP) java  ## create .venv with CalciKG and its test tools; install Java if missing
+setup: $(STAMP) java  ## create .venv with CalciKG and its test tools; install Java and the OWL API if missing
 
 run: setup  ## set up, build the graph and print the flagship answer (treatments effective in JDM)
 	$(BIN)/calcikg build
@@ -45,6 +49,10 @@ test: setup  ## run the whole test suite
 
 test-fast: $(STAMP)  ## tests without the reasoner, the server and the second SHACL engine
 	$(BIN)/python -m pytest -m "not slow"
+
+dl-check: setup  ## check the RDF/XML releases are OWL 2 DL (OWL API profile checker)
+	tools/owl-dl-check/run.sh ontology/calcikg.owl
+	tools/owl-dl-check/run.sh kg/calcikg.owl
 
 serve: $(STAMP)  ## serve the built graph read-only on http://127.0.0.1:7878/query
 	$(BIN)/calcikg serve
