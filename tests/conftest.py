@@ -32,7 +32,7 @@ def ontology():
 def terms(ontology):
     from calcikg.terms import TermIndex
 
-    return TermIndex(ontology)
+    return TermIndex.from_graph(ontology)
 
 
 @pytest.fixture(scope="session")

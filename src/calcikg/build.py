@@ -43,7 +43,7 @@ def build(records_dir: Path | None = None, *, write: bool = True) -> BuildResult
     ontology = load_ontology()
     ontology += mapping_triples()
     records = load_records(records_dir)
-    data = build_data(records, TermIndex(ontology))
+    data = build_data(records, TermIndex.from_graph(ontology))
     files = release_files(ontology, data)
     if write:
         write_all(files)

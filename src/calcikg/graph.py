@@ -104,7 +104,7 @@ class _RecordBuilder:
 
     def term(self, text: str, kind: str, path: list, *, punned: bool = True) -> URIRef:
         try:
-            iri = self.terms.resolve(text, kind).iri
+            iri = URIRef(self.terms.resolve(text, kind).iri)
         except UnknownTerm as exc:
             raise self.record.error(path, str(exc)) from None
         if punned and KINDS[kind][0] == "class":
@@ -133,7 +133,7 @@ class _RecordBuilder:
         unit = self.term(q["unit"], "unit", path + ["unit"]) if "unit" in q else None
         self.add(iri, CKG.unit, unit)
         self.add(iri, RDFS.comment, q.get("note"))
-        label = quantity_text(q, self.terms.labels.get(unit, "") if unit else "")
+        label = quantity_text(q, self.terms.label(unit) if unit else "")
         if label:
             self.add(iri, RDFS.label, label)
         return iri
@@ -170,9 +170,9 @@ class _RecordBuilder:
         if outcome is None:
             return None
         types = self.terms.classes_of(outcome)
-        if CKG.FavourableOutcome in types:
+        if str(CKG.FavourableOutcome) in types:
             return CKG.Supports
-        if CKG.UnfavourableOutcome in types:
+        if str(CKG.UnfavourableOutcome) in types:
             return CKG.DoesNotSupport
         return None
 
@@ -284,7 +284,7 @@ class _RecordBuilder:
                     raise self.record.error(p + ["combined_with", j], f"case {n} has no other episode {other}")
                 self.add(e, CKG.combinedWith, CKD[f"{local}-ep{other}"])
             outcome = self.treatment(e, f"{local}-ep{ep['number']}", ep, p)
-            intervention = self.terms.labels[self.terms.resolve(ep["intervention"], "treatment").iri]
+            intervention = self.terms.resolve(ep["intervention"], "treatment").label
             self.add(e, RDFS.label, f"{intervention}, episode {ep['number']} of case {n} of {self.label}")
             self.add(e, CKG.hasEvidence, self.evidence(f"{local}-ep{ep['number']}", ep["evidence"], p + ["evidence"],
                                                        default_where=case_where, default_kind="own patient observation",
@@ -304,8 +304,8 @@ class _RecordBuilder:
             duration = self.quantity(f"{local}-dose{k}", "duration", dose.get("duration"), p + ["duration"])
             self.add(d, CKG.duration, duration)
             self.add(node, CKG.hasDose, d)
-            unit = self.terms.resolve(dose["unit"], "unit").iri if "unit" in dose else None
-            summaries.append(dose_text(dose, self.terms.labels.get(unit, ""),
+            unit = self.terms.resolve(dose["unit"], "unit").label if "unit" in dose else ""
+            summaries.append(dose_text(dose, unit,
                                        str(self.g.value(duration, RDFS.label) or "") if duration else ""))
         if summaries:
             self.add(node, CKG.doseSummary, "; then ".join(summaries))
@@ -332,25 +332,25 @@ class _RecordBuilder:
             outcome = self.treatment(s, local, st, path)
             direction = self.direction(outcome)
             self.population(s, local, st["population"], path + ["population"])
-            what = self.terms.labels[self.terms.resolve(st["intervention"], "treatment").iri]
+            what = self.terms.resolve(st["intervention"], "treatment").label
         elif kind == "association":
             a = self.term(st["calcinosis"], "calcinosis", path + ["calcinosis"])
             b = self.term(st["condition"], "domain term", path + ["condition"])
             self.add(s, CKG.calcinosisType, a)
             self.add(s, CKG.associatedCondition, b)
-            what = f"{self.terms.labels[a]} with {self.terms.labels[b]}"
+            what = f"{self.terms.label(a)} with {self.terms.label(b)}"
         elif kind == "classification":
             a = self.term(st["subtype"], "domain term", path + ["subtype"])
             b = self.term(st["parent"], "domain term", path + ["parent"])
             self.add(s, CKG.subtype, a)
             self.add(s, CKG.parentType, b)
-            what = f"{self.terms.labels[a]} as a kind of {self.terms.labels[b]}"
+            what = f"{self.terms.label(a)} as a kind of {self.terms.label(b)}"
         elif kind == "differential":
             a = self.term(st["of"], "domain term", path + ["of"])
             b = self.term(st["differential"], "domain term", path + ["differential"])
             self.add(s, CKG.differentialOf, a)
             self.add(s, CKG.differentialDiagnosis, b)
-            what = f"{self.terms.labels[b]} as a differential of {self.terms.labels[a]}"
+            what = f"{self.terms.label(b)} as a differential of {self.terms.label(a)}"
         else:  # cohort
             direction = None
             self.add(s, CKG.cohortOf, self.report)
@@ -362,7 +362,7 @@ class _RecordBuilder:
             if "calcinosis_outcome" in st:
                 self.add(s, CKG.calcinosisOutcome, self.term(st["calcinosis_outcome"], "outcome", path + ["calcinosis_outcome"]))
             self.about_cases(s, st.get("cases", []), path + ["cases"])
-            what = self.terms.labels[measure]
+            what = self.terms.label(measure)
         self.add(s, RDFS.comment, st.get("note"))
         self.add(s, RDFS.label, f"{what} ({self.label}, statement {st['id']})")
         self.add(s, CKG.hasEvidence, self.evidence(local, st["evidence"], path + ["evidence"], direction=direction))
@@ -375,7 +375,7 @@ class _RecordBuilder:
 
     def population_label(self, pop: dict, local: str) -> str:
         """``2 patients with juvenile dermatomyositis, 10-12 year (Mouaddine et al. 2021, statement x)``."""
-        conditions = [self.terms.labels[self.terms.resolve(c, "domain term").iri] for c in pop.get("conditions", [])]
+        conditions = [self.terms.resolve(c, "domain term").label for c in pop.get("conditions", [])]
         count = pop.get("patients")
         who = f"{count} patient{'s' if count != 1 else ''}" if count else "patients"
         if pop.get("cases"):

@@ -126,12 +126,16 @@ def get_query(name: str, directory: Path | None = None) -> StoredQuery:
 
 
 # -- the embedded graph -----------------------------------------------------------------------
-@lru_cache(maxsize=2)
 def load_graph(path: Path | None = None) -> Graph:
     """The built graph (ontology + mappings + instances)."""
     path = path or paths.GRAPH_TTL
     if not path.exists():
         raise NotBuiltError(f"{path} does not exist: run 'calcikg build' first")
+    return _parse(path, path.stat().st_mtime_ns)
+
+
+@lru_cache(maxsize=2)
+def _parse(path: Path, _mtime: int) -> Graph:
     graph = Graph()
     graph.parse(path, format="turtle")
     return graph
@@ -139,7 +143,7 @@ def load_graph(path: Path | None = None) -> Graph:
 
 @lru_cache(maxsize=2)
 def _index(graph: Graph) -> TermIndex:
-    return TermIndex(graph)
+    return TermIndex.from_graph(graph)
 
 
 def resolve_params(query: StoredQuery, given: dict[str, str], graph: Graph) -> dict[str, Node]:
@@ -174,7 +178,7 @@ def _term(query: StoredQuery, param: Param, value: str, graph: Graph) -> Node:
     if param.type in {"case", "report"} and re.fullmatch(r"[a-z][a-z0-9-]*", text):
         text = str(CKD[text])  # a bare record id such as mouaddine2021-case3
     try:
-        return _index(graph).resolve(text, TERM_TYPES[param.type]).iri
+        return URIRef(_index(graph).resolve(text, TERM_TYPES[param.type]).iri)
     except UnknownTerm as exc:
         raise UsageError(f"{param.name}: {exc}") from None
 

@@ -162,7 +162,7 @@ def _attach_origins(report: Report) -> None:
 
     origins: dict = {}
     try:
-        build_data(load_records(), TermIndex(load_ontology()), origins)
+        build_data(load_records(), TermIndex.from_graph(load_ontology()), origins)
     except CalciKGError:
         return
     for p in report.problems:
