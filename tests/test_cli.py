@@ -83,10 +83,28 @@ def test_output_formats(fmt, capsys):
 
 def test_query_path_stays_light():
     code = ("import sys; from calcikg.cli import main; main(['query', 'treatments-effective-in', '--format', 'csv']);"
-            "heavy = [m for m in ('pyshacl', 'owlready2', 'sssom', 'pandas') if m in sys.modules];"
+            "heavy = [m for m in ('pyshacl', 'owlready2', 'sssom', 'pandas', 'rdflib', 'curies') if m in sys.modules];"
             "sys.exit(1 if heavy else 0)")
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=os.environ.copy())
-    assert run.returncode == 0, "calcikg query imported a heavy module (pySHACL, a reasoner or pandas)"
+    assert run.returncode == 0, "calcikg query imported a heavy module (pySHACL, a reasoner, rdflib, curies, pandas)"
+
+
+def test_fast_compress_agrees_with_curies(graph):
+    from calcikg.prefixes import compress, converter
+
+    iris = {str(x) for t in graph for x in t if type(x).__name__ == "URIRef"}
+    assert iris
+    differ = [i for i in iris if compress(i) != converter().compress(i, passthrough=True)]
+    assert not differ, differ[:5]
+
+
+def test_engines_agree_on_the_flagship():
+    from calcikg.query import run
+
+    for condition in ("JDM", "dermatomyositis", "calcinosis cutis", "tumoral calcinosis"):
+        a = run("treatments-effective-in", {"condition": condition}, engine="oxigraph")
+        b = run("treatments-effective-in", {"condition": condition}, engine="rdflib")
+        assert a.rows == b.rows and a.rows
 
 
 def test_parser_choices_come_from_the_exporters():

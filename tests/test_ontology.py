@@ -93,7 +93,7 @@ def test_hierarchy(terms, child, parent):
 
 
 def test_osteomalacia_cutis_is_a_related_synonym_of_osteoma_cutis(ontology, terms):
-    oc = terms.resolve("osteoma cutis", "condition").iri
+    oc = URIRef(terms.resolve("osteoma cutis", "condition").iri)
     related = URIRef("http://www.geneontology.org/formats/oboInOwl#hasRelatedSynonym")
     assert "osteomalacia cutis" in {str(s).casefold() for s in ontology.objects(oc, related)}
 

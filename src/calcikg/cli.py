@@ -67,7 +67,7 @@ def _params(pairs: list[str]) -> dict[str, str]:
 def _cmd_query(args: argparse.Namespace) -> int:
     from calcikg.query import format_result, run
 
-    result = run(args.name, _params(args.param), endpoint=args.endpoint)
+    result = run(args.name, _params(args.param), endpoint=args.endpoint, engine=args.engine)
     sys.stdout.write(format_result(result, args.format))
     return 0
 
@@ -131,6 +131,8 @@ def parser() -> argparse.ArgumentParser:
                    help="a parameter, e.g. condition=JDM (repeatable)")
     q.add_argument("--format", "-f", choices=["table", "csv", "json"], default="table", help="output format")
     q.add_argument("--endpoint", metavar="URL", help="a SPARQL 1.1 endpoint (e.g. from 'calcikg serve')")
+    q.add_argument("--engine", choices=["oxigraph", "rdflib"], default="oxigraph",
+                   help="embedded engine: Oxigraph in memory (default, fast) or rdflib (initBindings)")
     q.set_defaults(func=_cmd_query)
 
     s = sub.add_parser("serve", help="serve the built graph read-only over SPARQL (Oxigraph)",

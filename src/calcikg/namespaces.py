@@ -6,7 +6,7 @@ from rdflib import Namespace
 
 from calcikg.prefixes import CKD as _CKD
 from calcikg.prefixes import CKG as _CKG
-from calcikg.prefixes import PREFIXES, converter
+from calcikg.prefixes import PREFIXES
 
 CKG = Namespace(_CKG)
 CKD = Namespace(_CKD)
@@ -20,4 +20,4 @@ ONTOLOGY_IRI = "https://w3id.org/calcikg/calcikg.owl"
 DATA_GRAPH_IRI = "https://w3id.org/calcikg/data/calcikg-kg"
 
 __all__ = ["BIBO", "CKD", "CKG", "DATA_GRAPH_IRI", "FABIO", "OBO", "OBOINOWL", "ONTOLOGY_IRI", "PREFIXES",
-           "PROV", "converter"]
+           "PROV"]

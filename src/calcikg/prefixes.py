@@ -6,7 +6,7 @@ The query path (``calcikg query``) uses only this module, so that a cold query s
 
 from __future__ import annotations
 
-import curies
+from functools import lru_cache
 
 CKG = "https://w3id.org/calcikg/"
 CKD = "https://w3id.org/calcikg/data/"
@@ -33,4 +33,35 @@ PREFIXES: dict[str, str] = {
     "sctid": "http://snomed.info/id/",
 }
 
-converter = curies.Converter.from_prefix_map(PREFIXES)
+
+
+@lru_cache(maxsize=1)
+def converter():
+    """The project's ``curies`` converter (imported on first use: it costs ~0.25 s through pydantic)."""
+    import curies
+
+    return curies.Converter.from_prefix_map(PREFIXES)
+
+
+_BY_LENGTH = sorted(PREFIXES.items(), key=lambda kv: -len(kv[1]))
+
+
+def compress(iri: str) -> str:
+    """``https://w3id.org/calcikg/data/x`` -> ``ckd:x``; an IRI of no known prefix comes back as is.
+
+    The rule of ``curies.Converter.compress(iri, passthrough=True)`` for this prefix map (the
+    longest matching namespace wins; tests check both agree on every IRI of the graph), without
+    importing curies on the cold query path.
+    """
+    for prefix, namespace in _BY_LENGTH:
+        if iri.startswith(namespace) and len(iri) > len(namespace):
+            return f"{prefix}:{iri[len(namespace):]}"
+    return iri
+
+
+def expand(curie: str) -> str | None:
+    """``ckg:Pamidronate`` -> its IRI, through curies; ``None`` when it is not a known CURIE."""
+    try:
+        return converter().expand(curie)
+    except ValueError:
+        return None

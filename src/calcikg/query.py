@@ -7,11 +7,18 @@ Each ``.rq`` file opens with grlc-style ``#+`` decorator lines that together are
     #+ params:
     #+   condition: {type: condition, default: juvenile dermatomyositis, description: ...}
 
-Parameters are bound as RDF terms, never pasted into the text: through rdflib's ``initBindings``
-on the embedded graph, and through a ``VALUES`` block of escaped terms placed at the start of the
-outer ``WHERE`` group for a remote endpoint. A term parameter (condition, treatment, case...) is
-first resolved against the graph's labels, synonyms and CURIEs, so only IRIs the graph knows are
-ever sent. This module imports neither pySHACL nor a reasoner: the query path stays light.
+Parameters are bound as RDF terms, never pasted into the text. Three ways to run a query, the
+same rows from each (the tests check it):
+
+- ``oxigraph`` (default): the built graph loaded into an in-memory Oxigraph store, parameters
+  in a ``VALUES`` block of escaped terms, exactly as sent to an endpoint. Fast from a cold start:
+  this path imports neither rdflib nor pySHACL nor a reasoner.
+- ``rdflib``: the built graph in an rdflib ``Graph``, parameters bound with ``initBindings``.
+- a remote SPARQL 1.1 endpoint through SPARQLWrapper: a ``VALUES`` block of escaped terms opens
+  the outer ``WHERE`` group.
+
+A term parameter (condition, treatment, case...) is first resolved against the graph's labels,
+synonyms and CURIEs, so only IRIs the graph knows are ever bound or sent.
 """
 
 from __future__ import annotations
@@ -23,15 +30,12 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
 
 import yaml
-from rdflib import Graph, Literal, URIRef
-from rdflib.term import Node
 
 from calcikg import paths
 from calcikg.errors import CalciKGError, NotBuiltError, UsageError
-from calcikg.namespaces import CKD, converter
+from calcikg.prefixes import compress
 from calcikg.terms import TermIndex, UnknownTerm
 
 #: Parameter types that name a term of the graph, with the term kind they resolve to.
@@ -125,106 +129,168 @@ def get_query(name: str, directory: Path | None = None) -> StoredQuery:
     return parse_query_file(path)
 
 
+@dataclass(frozen=True)
+class Value:
+    """A bound parameter value, independent of any RDF library: an IRI or a typed literal."""
+
+    text: str
+    is_iri: bool = False
+    datatype: str | None = None
+
+    def sparql(self) -> str:
+        """The term in SPARQL syntax, escaped; refuses anything that could leave its term."""
+        if self.is_iri:
+            if not _IRI_OK.match(self.text):
+                raise UsageError(f"refusing to send an IRI with characters not allowed in IRIs: {self.text!r}")
+            return f"<{self.text}>"
+        if self.datatype == XSD_INTEGER:
+            return str(int(self.text))
+        if any(ch == "\\" or ord(ch) < 32 for ch in self.text):
+            raise UsageError("refusing to send a literal with backslashes or control characters")
+        return '"' + self.text.replace('"', '\\"') + '"'
+
+
+XSD_INTEGER = "http://www.w3.org/2001/XMLSchema#integer"
+
+
 # -- the embedded graph -----------------------------------------------------------------------
-def load_graph(path: Path | None = None) -> Graph:
-    """The built graph (ontology + mappings + instances)."""
+def _built(path: Path | None) -> Path:
     path = path or paths.GRAPH_TTL
     if not path.exists():
         raise NotBuiltError(f"{path} does not exist: run 'calcikg build' first")
+    return path
+
+
+def load_store(path: Path | None = None):
+    """The built graph in an in-memory Oxigraph store."""
+    path = _built(path)
+    return _store(path, path.stat().st_mtime_ns)
+
+
+@lru_cache(maxsize=2)
+def _store(path: Path, _mtime: int):
+    from pyoxigraph import RdfFormat, Store
+
+    store = Store()
+    store.bulk_load(path.read_bytes(), format=RdfFormat.TURTLE)
+    return store
+
+
+def load_graph(path: Path | None = None):
+    """The built graph (ontology + mappings + instances) as an rdflib graph."""
+    path = _built(path)
     return _parse(path, path.stat().st_mtime_ns)
 
 
 @lru_cache(maxsize=2)
-def _parse(path: Path, _mtime: int) -> Graph:
+def _parse(path: Path, _mtime: int):
+    from rdflib import Graph
+
     graph = Graph()
     graph.parse(path, format="turtle")
     return graph
 
 
-@lru_cache(maxsize=2)
-def _index(graph: Graph) -> TermIndex:
-    return TermIndex.from_graph(graph)
+_INDEXES: dict[int, tuple[object, TermIndex]] = {}
 
 
-def resolve_params(query: StoredQuery, given: dict[str, str], graph: Graph) -> dict[str, Node]:
-    """Check and turn ``--param`` values into RDF terms (labels/synonyms/CURIEs -> IRIs)."""
+def _index(source) -> TermIndex:
+    """The term index of a store or graph, made once per object (kept alive beside its index)."""
+    cached = _INDEXES.get(id(source))
+    if cached is None or cached[0] is not source:
+        index = TermIndex.from_store(source) if type(source).__module__.startswith("pyoxigraph") \
+            else TermIndex.from_graph(source)
+        cached = _INDEXES[id(source)] = (source, index)
+    return cached[1]
+
+
+def resolve_params(query: StoredQuery, given: dict[str, str], source) -> dict[str, Value]:
+    """Check and turn ``--param`` values into bound values (labels/synonyms/CURIEs -> IRIs).
+
+    ``source`` is what the term index is read from: an Oxigraph store or an rdflib graph.
+    """
     unknown = sorted(set(given) - set(query.params))
     if unknown:
         declared = ", ".join(query.params) or "none"
         raise UsageError(f"query {query.name!r} has no parameter {unknown[0]!r} (its parameters: {declared})")
-    bindings: dict[str, Node] = {}
+    bindings: dict[str, Value] = {}
     for name, param in query.params.items():
         value = given.get(name, param.default)
         if value is None:
             if param.required:
                 raise UsageError(f"query {query.name!r} needs --param {name}=... ({param.description or param.type})")
             continue
-        bindings[name] = _term(query, param, value, graph)
+        bindings[name] = _value(param, value, source)
     return bindings
 
 
-def _term(query: StoredQuery, param: Param, value: str, graph: Graph) -> Node:
+def _value(param: Param, value: str, source) -> Value:
     if param.values and value not in param.values:
         raise UsageError(f"{param.name}={value!r} is not one of: {', '.join(param.values)}")
     if param.type == "integer":
         if not re.fullmatch(r"-?\d{1,12}", value):
             raise UsageError(f"{param.name}={value!r} is not a whole number")
-        return Literal(int(value))
+        return Value(str(int(value)), datatype=XSD_INTEGER)
     if param.type == "string":
         if any(ch == "\\" or ord(ch) < 32 for ch in value):
             raise UsageError(f"{param.name}: backslashes and control characters are not accepted in a value")
-        return Literal(value)
-    text = value.strip()
-    if param.type in {"case", "report"} and re.fullmatch(r"[a-z][a-z0-9-]*", text):
-        text = str(CKD[text])  # a bare record id such as mouaddine2021-case3
+        return Value(value)
     try:
-        return URIRef(_index(graph).resolve(text, TERM_TYPES[param.type]).iri)
+        return Value(_index(source).resolve(value.strip(), TERM_TYPES[param.type]).iri, is_iri=True)
     except UnknownTerm as exc:
         raise UsageError(f"{param.name}: {exc}") from None
 
 
 # -- running ------------------------------------------------------------------------------------
-def _cell(node: Any) -> str:
-    if node is None:
-        return ""
-    if isinstance(node, URIRef):
-        return converter.compress(str(node), passthrough=True)
-    return str(node)
+_compress = compress
 
 
-def run_local(query: StoredQuery, bindings: dict[str, Node], graph: Graph) -> Result:
-    """Run on the embedded graph, binding parameters with rdflib's initBindings."""
-    res = graph.query(query.text, initBindings=bindings)
+def run_oxigraph(query: StoredQuery, bindings: dict[str, Value], store) -> Result:
+    """Run on the in-memory Oxigraph store, parameters in a VALUES block (as sent to an endpoint).
+
+    Oxigraph's ``substitutions`` only bind variables the SELECT projects; a VALUES block of
+    escaped terms binds any variable, and makes the embedded run send exactly the text a remote
+    endpoint receives.
+    """
+    from pyoxigraph import NamedNode
+
+    try:
+        solutions = store.query(with_values(query.text, bindings))
+    except SyntaxError as exc:
+        raise CalciKGError(f"{query.path}: not valid SPARQL: {exc}") from exc
+    columns = [v.value for v in solutions.variables]
+    rows = []
+    for sol in solutions:
+        row = {}
+        for c in columns:
+            term = sol[c]
+            row[c] = "" if term is None else _compress(term.value) if isinstance(term, NamedNode) else term.value
+        rows.append(row)
+    return Result(columns, rows)
+
+
+def run_rdflib(query: StoredQuery, bindings: dict[str, Value], graph) -> Result:
+    """Run on an rdflib graph, binding parameters with ``initBindings``."""
+    from rdflib import Literal, URIRef
+
+    init = {k: URIRef(v.text) if v.is_iri else Literal(v.text, datatype=URIRef(v.datatype) if v.datatype else None)
+            for k, v in bindings.items()}
+    res = graph.query(query.text, initBindings=init)
     columns = [str(v) for v in res.vars]
-    return Result(columns, [{c: _cell(row[i]) for i, c in enumerate(columns)} for row in res])
+    rows = [{c: "" if row[i] is None else _compress(str(row[i])) if isinstance(row[i], URIRef) else str(row[i])
+             for i, c in enumerate(columns)} for row in res]
+    return Result(columns, rows)
 
 
-def sparql_term(node: Node) -> str:
-    """An RDF term in SPARQL syntax, escaped; refuses anything that could leave its term."""
-    if isinstance(node, URIRef):
-        if not _IRI_OK.match(str(node)):
-            raise UsageError(f"refusing to send an IRI with characters not allowed in IRIs: {str(node)!r}")
-        return f"<{node}>"
-    if isinstance(node, Literal):
-        if node.datatype is not None and str(node.datatype).endswith("#integer"):
-            return str(int(node))
-        text = str(node)
-        if any(ch == "\\" or ord(ch) < 32 for ch in text):
-            raise UsageError("refusing to send a literal with backslashes or control characters")
-        return '"' + text.replace('"', '\\"') + '"'
-    raise UsageError(f"cannot send {node!r} as a SPARQL term")
-
-
-def with_values(text: str, bindings: dict[str, Node]) -> str:
+def with_values(text: str, bindings: dict[str, Value]) -> str:
     """``text`` with ``VALUES ?p { term }`` blocks opening its outer WHERE group."""
     if not bindings:
         return text
-    body = "\n".join(line for line in text.splitlines())
-    m = re.search(r"\bWHERE\s*\{", _blank_comments(body), flags=re.IGNORECASE)
+    m = re.search(r"\bWHERE\s*\{", _blank_comments(text), flags=re.IGNORECASE)
     if not m:
         raise CalciKGError("the stored query has no WHERE group to bind parameters in")
-    values = "".join(f"\n  VALUES ?{name} {{ {sparql_term(node)} }}" for name, node in sorted(bindings.items()))
-    return body[: m.end()] + values + body[m.end():]
+    values = "".join(f"\n  VALUES ?{name} {{ {v.sparql()} }}" for name, v in sorted(bindings.items()))
+    return text[: m.end()] + values + text[m.end():]
 
 
 def _blank_comments(text: str) -> str:
@@ -232,7 +298,7 @@ def _blank_comments(text: str) -> str:
     return "\n".join(" " * len(line) if line.lstrip().startswith("#") else line for line in text.split("\n"))
 
 
-def run_remote(query: StoredQuery, bindings: dict[str, Node], endpoint: str) -> Result:
+def run_remote(query: StoredQuery, bindings: dict[str, Value], endpoint: str) -> Result:
     """Run on a SPARQL 1.1 endpoint through SPARQLWrapper."""
     from SPARQLWrapper import JSON, SPARQLWrapper
     from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
@@ -250,26 +316,28 @@ def run_remote(query: StoredQuery, bindings: dict[str, Node], endpoint: str) -> 
     columns = data["head"]["vars"]
     rows = []
     for b in data["results"]["bindings"]:
-        row = {}
-        for c in columns:
-            cell = b.get(c)
-            if cell is None:
-                row[c] = ""
-            elif cell["type"] == "uri":
-                row[c] = converter.compress(cell["value"], passthrough=True)
-            else:
-                row[c] = cell["value"]
-        rows.append(row)
+        cells = {c: b.get(c) for c in columns}
+        rows.append({c: "" if v is None else _compress(v["value"]) if v["type"] == "uri" else v["value"]
+                     for c, v in cells.items()})
     return Result(columns, rows)
 
 
+ENGINES = {"oxigraph": (load_store, run_oxigraph), "rdflib": (load_graph, run_rdflib)}
+
+
 def run(name: str, given: dict[str, str] | None = None, endpoint: str | None = None,
-        graph: Graph | None = None) -> Result:
-    """Run stored query ``name`` with ``given`` parameters, embedded or on ``endpoint``."""
+        engine: str = "oxigraph", source=None) -> Result:
+    """Run stored query ``name`` with ``given`` parameters, embedded (``engine``) or on ``endpoint``.
+
+    ``source`` overrides the embedded store or graph (the built graph by default).
+    """
+    if engine not in ENGINES:
+        raise UsageError(f"unknown engine {engine!r} ({', '.join(ENGINES)})")
+    load, run_embedded = ENGINES[engine]
     query = get_query(name)
-    graph = graph if graph is not None else load_graph()
-    bindings = resolve_params(query, given or {}, graph)
-    return run_remote(query, bindings, endpoint) if endpoint else run_local(query, bindings, graph)
+    source = source if source is not None else load()
+    bindings = resolve_params(query, given or {}, source)
+    return run_remote(query, bindings, endpoint) if endpoint else run_embedded(query, bindings, source)
 
 
 # -- output -------------------------------------------------------------------------------------

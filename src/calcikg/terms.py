@@ -13,7 +13,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from calcikg.prefixes import CKD, CKG, EXACT_SYNONYM, RDF_TYPE, RDFS_LABEL, RDFS_SUBCLASS_OF, converter
+from calcikg.prefixes import CKD, CKG, EXACT_SYNONYM, RDF_TYPE, RDFS_LABEL, RDFS_SUBCLASS_OF, compress, expand
 
 #: What a field may name: a subclass of one of these roots, or an individual of one of these classes.
 _DOMAIN = ("CalcinosisCutis", "Disease", "ClinicalFinding", "DiagnosticTest", "Treatment", "AnatomicalSite",
@@ -95,7 +95,7 @@ class TermIndex:
 
     def label(self, iri: str) -> str:
         """The label of ``iri`` (its CURIE when it has none)."""
-        return self.labels.get(str(iri)) or converter.compress(str(iri), passthrough=True)
+        return self.labels.get(str(iri)) or compress(str(iri))
 
     def ancestors(self, iri: str) -> set[str]:
         """``iri`` and every class above it."""
@@ -129,10 +129,7 @@ class TermIndex:
         if text.startswith(("http://", "https://")):
             return text
         if ":" in text and " " not in text:
-            try:
-                return converter.expand(text)
-            except ValueError:  # not a CURIE of a known prefix: simply not an IRI
-                return None
+            return expand(text)
         return None
 
     def resolve(self, text: str, kind: str) -> Term:
@@ -149,7 +146,7 @@ class TermIndex:
         if len(fitting) == 1:
             return Term(fitting[0], self.labels[fitting[0]])
         if len(fitting) > 1:
-            names = ", ".join(f"{self.labels[c]} ({converter.compress(c, passthrough=True)})" for c in fitting)
+            names = ", ".join(f"{self.labels[c]} ({compress(c)})" for c in fitting)
             raise UnknownTerm(f"{text!r} is ambiguous: it names {names}; use the label or CURIE of one")
         if candidates:
             found = ", ".join(self.label(c) for c in sorted(candidates))

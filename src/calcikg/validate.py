@@ -24,7 +24,7 @@ from rdflib.namespace import RDFS, SH
 
 from calcikg import paths
 from calcikg.errors import CalciKGError, NotBuiltError
-from calcikg.namespaces import converter
+from calcikg.prefixes import compress, expand
 
 
 @dataclass
@@ -68,7 +68,7 @@ class Report:
 
 
 def _short(node) -> str:
-    return converter.compress(str(node), passthrough=True) if isinstance(node, URIRef) else str(node)
+    return compress(str(node)) if isinstance(node, URIRef) else str(node)
 
 
 def shacl_problems(data: Graph, shapes: Graph) -> list[Problem]:
@@ -166,7 +166,7 @@ def _attach_origins(report: Report) -> None:
     except CalciKGError:
         return
     for p in report.problems:
-        iri = converter.expand(p.focus, passthrough=True)
+        iri = expand(p.focus) or p.focus
         # a node without its own record entry (a dose, a quantity) inherits its owner's place
         while iri and URIRef(iri) not in origins and "-" in iri.rsplit("/", 1)[-1]:
             iri = iri.rsplit("-", 1)[0]
