@@ -2,7 +2,8 @@
 
 The SSSOM file is the source of truth. For every row the build adds the row's SKOS predicate
 (``skos:exactMatch`` only where the row says exact) from the CalciKG class to the external IRI,
-plus an ``oboInOwl:hasDbXref`` CURIE so that Protégé shows the code.
+plus, for exact and close matches, an ``oboInOwl:hasDbXref`` CURIE so that Protégé shows the code
+(broad and related matches get no xref: tools commonly read an xref as an equivalence).
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from calcikg import paths
 from calcikg.errors import CalciKGError
 from calcikg.namespaces import OBOINOWL
 
+#: Only mappings this close also become ``oboInOwl:hasDbXref`` (what Protégé shows as a code).
+XREF_PREDICATES = {"skos:exactMatch", "skos:closeMatch"}
 SKOS_PREDICATES = {
     "skos:exactMatch", "skos:closeMatch", "skos:broadMatch", "skos:narrowMatch", "skos:relatedMatch",
 }
@@ -45,5 +48,6 @@ def mapping_triples(path: Path | None = None) -> Graph:
         subject = URIRef(msdf.converter.expand_strict(row["subject_id"]))
         obj = URIRef(msdf.converter.expand_strict(row["object_id"]))
         graph.add((subject, URIRef(msdf.converter.expand_strict(predicate)), obj))
-        graph.add((subject, OBOINOWL.hasDbXref, Literal(row["object_id"])))
+        if predicate in XREF_PREDICATES:  # many tools read an xref as "the same thing"
+            graph.add((subject, OBOINOWL.hasDbXref, Literal(row["object_id"])))
     return graph
