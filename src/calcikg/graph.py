@@ -30,6 +30,15 @@ EVIDENCE_KIND = {
     "cited literature claim": CKG.CitedLiteratureClaim,
     "author statement": CKG.AuthorStatement,
 }
+#: Statements that relate two terms: (record field, term kind, property) for each side, and a label.
+PAIR_STATEMENTS = {
+    "association": (("calcinosis", "calcinosis", CKG.calcinosisType),
+                    ("condition", "domain term", CKG.associatedCondition), "{a} with {b}"),
+    "classification": (("subtype", "domain term", CKG.subtype),
+                       ("parent", "domain term", CKG.parentType), "{a} as a kind of {b}"),
+    "differential": (("of", "domain term", CKG.differentialOf),
+                     ("differential", "domain term", CKG.differentialDiagnosis), "{b} as a differential of {a}"),
+}
 STATEMENT_CLASS = {
     "treatment": CKG.TreatmentClaim,
     "association": CKG.AssociationStatement,
@@ -333,24 +342,13 @@ class _RecordBuilder:
             direction = self.direction(outcome)
             self.population(s, local, st["population"], path + ["population"])
             what = self.terms.resolve(st["intervention"], "treatment").label
-        elif kind == "association":
-            a = self.term(st["calcinosis"], "calcinosis", path + ["calcinosis"])
-            b = self.term(st["condition"], "domain term", path + ["condition"])
-            self.add(s, CKG.calcinosisType, a)
-            self.add(s, CKG.associatedCondition, b)
-            what = f"{self.terms.label(a)} with {self.terms.label(b)}"
-        elif kind == "classification":
-            a = self.term(st["subtype"], "domain term", path + ["subtype"])
-            b = self.term(st["parent"], "domain term", path + ["parent"])
-            self.add(s, CKG.subtype, a)
-            self.add(s, CKG.parentType, b)
-            what = f"{self.terms.label(a)} as a kind of {self.terms.label(b)}"
-        elif kind == "differential":
-            a = self.term(st["of"], "domain term", path + ["of"])
-            b = self.term(st["differential"], "domain term", path + ["differential"])
-            self.add(s, CKG.differentialOf, a)
-            self.add(s, CKG.differentialDiagnosis, b)
-            what = f"{self.terms.label(b)} as a differential of {self.terms.label(a)}"
+        elif kind in PAIR_STATEMENTS:
+            (field_a, kind_a, prop_a), (field_b, kind_b, prop_b), wording = PAIR_STATEMENTS[kind]
+            a = self.term(st[field_a], kind_a, path + [field_a])
+            b = self.term(st[field_b], kind_b, path + [field_b])
+            self.add(s, prop_a, a)
+            self.add(s, prop_b, b)
+            what = wording.format(a=self.terms.label(a), b=self.terms.label(b))
         else:  # cohort
             direction = None
             self.add(s, CKG.cohortOf, self.report)
