@@ -19,6 +19,7 @@ EXACT_SYNONYM = "http://www.geneontology.org/formats/oboInOwl#hasExactSynonym"
 PREFIXES: dict[str, str] = {
     "ckg": CKG,
     "ckd": CKD,
+    "ckgsh": "https://w3id.org/calcikg/shapes/",
     "fabio": "http://purl.org/spar/fabio/",
     "bibo": "http://purl.org/ontology/bibo/",
     "prov": "http://www.w3.org/ns/prov#",

@@ -20,7 +20,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from rdflib import Graph, URIRef
-from rdflib.namespace import RDFS, SH
+from rdflib.collection import Collection
+from rdflib.namespace import RDF, RDFS, SH
 
 from calcikg import paths
 from calcikg.errors import CalciKGError, NotBuiltError
@@ -60,7 +61,7 @@ class Report:
         lines = [f"checks run: {', '.join(self.checks)}"]
         for p in self.problems:
             where = f"{p.record}:{p.line}" if p.record and p.line else (p.record or "the built graph")
-            lines.append(f"- [{p.check}] {where}: {p.label or p.focus} ({p.focus})"
+            lines.append(f"- [{p.check}] {where}: " + (f"{p.label} ({p.focus})" if p.label else p.focus)
                          + (f", field {p.field}" if p.field else "") + f": {p.message}"
                          + (f" (value: {p.value})" if p.value else ""))
         lines.append("conforms: yes" if self.conforms else f"conforms: no, {len(self.problems)} problem(s)")
@@ -71,8 +72,27 @@ def _short(node) -> str:
     return compress(str(node)) if isinstance(node, URIRef) else str(node)
 
 
+def _path_text(g: Graph, path) -> str:
+    """A SHACL property path as people write it: ``ckg:a/ckg:b``, ``^ckg:a``, ``ckg:a|ckg:b``, ``ckg:a*``."""
+    if isinstance(path, URIRef):
+        return _short(path)
+    if path is None:
+        return ""
+    if (path, RDF.first, None) in g:
+        return "/".join(_path_text(g, p) for p in Collection(g, path))
+    for prop, fmt in ((SH.inversePath, "^{}"), (SH.zeroOrMorePath, "{}*"), (SH.oneOrMorePath, "{}+"),
+                      (SH.zeroOrOnePath, "{}?")):
+        inner = g.value(path, prop)
+        if inner is not None:
+            return fmt.format(_path_text(g, inner))
+    alternatives = g.value(path, SH.alternativePath)
+    if alternatives is not None:
+        return "(" + "|".join(_path_text(g, p) for p in Collection(g, alternatives)) + ")"
+    return "?"
+
+
 def shacl_problems(data: Graph, shapes: Graph) -> list[Problem]:
-    """pySHACL's results as :class:`Problem` s (the data graph already holds the ontology)."""
+    """pySHACL's top-level results as :class:`Problem` s (the data graph already holds the ontology)."""
     from pyshacl import validate as pyshacl_validate
 
     _conforms, results, _text = pyshacl_validate(
@@ -80,16 +100,17 @@ def shacl_problems(data: Graph, shapes: Graph) -> list[Problem]:
         advanced=True,
     )
     problems = []
-    for r in results.subjects(SH.resultSeverity, None):
-        focus = results.value(r, SH.focusNode)
-        path = results.value(r, SH.resultPath)
-        message = results.value(r, SH.resultMessage)
-        problems.append(Problem(
-            "shacl", _short(focus), str(data.value(focus, RDFS.label) or ""),
-            _short(path) if path is not None else "", str(message or "constraint violated"),
-            _short(results.value(r, SH.value)) if results.value(r, SH.value) is not None else "",
-            _short(results.value(r, SH.sourceShape)),
-        ))
+    for report in results.subjects(RDF.type, SH.ValidationReport):
+        for r in results.objects(report, SH.result):  # not the nested sh:detail results
+            focus = results.value(r, SH.focusNode)
+            value = results.value(r, SH.value)
+            problems.append(Problem(
+                "shacl", _short(focus), str(data.value(focus, RDFS.label) or ""),
+                _path_text(results, results.value(r, SH.resultPath)),
+                str(results.value(r, SH.resultMessage) or "constraint violated"),
+                _short(value) if value is not None and value != focus else "",
+                _short(results.value(r, SH.sourceShape)),
+            ))
     return sorted(problems, key=lambda p: (p.focus, p.field, p.message))
 
 
