@@ -250,7 +250,7 @@ class _RecordBuilder:
         for k, dx in enumerate(case["diagnoses"], start=1):
             p = path + ["diagnoses", k - 1]
             d = self.node(f"{local}-dx{k}", CKG.Diagnosis, path=p)
-            self.add(d, CKG.condition, self.term(dx["condition"], "condition", p + ["condition"]))
+            self.add(d, CKG.condition, self.term(dx["condition"], "diagnosis", p + ["condition"]))
             self.add(d, CKG.certainty, CERTAINTY[dx.get("certainty", "confirmed")])
             self.add(d, RDFS.comment, dx.get("note"))
             self.add(c, CKG.hasDiagnosis, d)
