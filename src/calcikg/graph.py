@@ -72,6 +72,8 @@ def quantity_text(q: dict, unit_label: str) -> str:
         return ""
     if unit_label in {"year", "month", "week", "day"} and number != "1":
         unit_label += "s"  # "3 years", as people write it; the unit itself stays ckg:Year
+    elif unit_label == "patients" and number == "1":
+        unit_label = "patient"
     return f"{number} {unit_label}".strip()
 
 
