@@ -74,6 +74,7 @@ CASES = [
     ("bad DOI", r"doi: 10\.1016/j\.rhum\.2017\.03\.005", "doi: rhum.2017.03.005", "does not match the expected form"),
     ("negative dose", r"value: 150\b", "value: -150", "must be greater than 0"),
     ("dangling citation", r"cites: \[13\]", "cites: [99]", "reference 99 is not in this report's reference list"),
+    ("symptom as a diagnosis", r"condition: juvenile dermatomyositis$", "condition: pain", "'pain' (pain) is not a diagnosis"),
 ]
 
 

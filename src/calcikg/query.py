@@ -49,7 +49,7 @@ TERM_TYPES = {
 }
 LITERAL_TYPES = {"string", "integer"}
 _DECORATOR = re.compile(r"^#\+ ?(.*)$")
-_IRI_OK = re.compile(r'^[^\s<>"{}|^`\\]+$')
+_IRI_OK = re.compile(r'^[^\s<>"{}|^`\\]+\Z')  # \Z, not $: "$" also matches before a final newline
 
 
 @dataclass(frozen=True)
@@ -304,7 +304,10 @@ def run_remote(query: StoredQuery, bindings: dict[str, Value], endpoint: str) ->
     from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
 
     client = SPARQLWrapper(endpoint)
-    client.setQuery(with_values(query.text, bindings))
+    # comment lines blanked: SPARQLWrapper guesses the query form from the text, and its comment
+    # pattern skips every other '#' line, so a word such as 'add' or 'load' in a '#+' header made it
+    # send the SELECT as an update
+    client.setQuery(_blank_comments(with_values(query.text, bindings)))
     client.setReturnFormat(JSON)
     client.setMethod("POST")
     try:
