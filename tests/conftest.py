@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -11,6 +12,22 @@ from calcikg import paths
 
 TESTS = Path(__file__).resolve().parent
 RESOURCES = TESTS / "resources"
+
+
+def patient_names() -> list[str]:
+    """The first names the reports print for their patients, lowercase.
+
+    The project keeps them in one place only, the regular expression of the shapes' patient-name
+    check (shapes/calcikg-shapes.ttl), so that tests can check that no name reaches the graph
+    without writing the names again.
+    """
+    found = re.search(r"\(([a-z]+(?:\|[a-z]+){3})\)", paths.SHAPES.read_text(encoding="utf-8"))
+    assert found, "the patient-name expression is missing from the shapes"
+    return found.group(1).split("|")
+
+
+def patient_name_pattern() -> re.Pattern:
+    return re.compile(r"\b(" + "|".join(patient_names()) + r")\b", re.IGNORECASE)
 
 
 def pytest_configure(config):

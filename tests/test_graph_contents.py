@@ -10,6 +10,7 @@ import re
 from collections import Counter
 
 import pytest
+from conftest import patient_name_pattern
 
 PREFIXES = """
 PREFIX ckg: <https://w3id.org/calcikg/>
@@ -141,5 +142,5 @@ def test_every_clinical_statement_has_source_and_locator(graph):
 
 
 def test_no_patient_name_anywhere_in_the_graph(graph):
-    names = re.compile(r"\b(sara|laila|douae|jamila)\b", re.IGNORECASE)
+    names = patient_name_pattern()
     assert not [str(o) for o in graph.objects() if names.search(str(o))]

@@ -16,9 +16,10 @@ from calcikg import paths
 from calcikg.errors import RecordError
 from calcikg.graph import build_data
 from calcikg.records import load_record, load_records
+from conftest import patient_name_pattern
 
 RECORD_FILES = sorted(paths.RECORDS_DIR.glob("*.yaml"))
-PATIENT_NAMES = re.compile(r"\b(sara|laila|douae|jamila)\b", re.IGNORECASE)
+PATIENT_NAMES = patient_name_pattern()
 
 
 @pytest.mark.parametrize("path", RECORD_FILES, ids=lambda p: p.name)
