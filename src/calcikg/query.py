@@ -283,14 +283,41 @@ def run_rdflib(query: StoredQuery, bindings: dict[str, Value], graph) -> Result:
 
 
 def with_values(text: str, bindings: dict[str, Value]) -> str:
-    """``text`` with ``VALUES ?p { term }`` blocks opening its outer WHERE group."""
+    """``text`` with ``VALUES ?p { term }`` opening its outer WHERE group, and every sub-SELECT that
+    projects ``?p``.
+
+    A sub-SELECT is evaluated on its own and joined on the variables it projects, so restricting
+    it to the bound value first gives the same rows, and spares the engine an aggregate over the
+    whole graph to answer for one report (cohort-summary: 1.3 s -> 0.1 s at 1,000 synthetic reports
+    on Oxigraph). A sub-SELECT that does not project ``?p`` has its own ``?p``: left alone.
+    """
     if not bindings:
         return text
-    m = re.search(r"\bWHERE\s*\{", _blank_comments(text), flags=re.IGNORECASE)
-    if not m:
+    blank = _blank_comments(text)
+    where = re.compile(r"\bWHERE\s*\{", re.IGNORECASE)
+    inserts = []
+    for m in re.finditer(r"\bSELECT\b", blank, flags=re.IGNORECASE):
+        w = where.search(blank, m.end())
+        if not w:
+            continue
+        outer = not inserts and blank[: m.start()].count("{") == 0
+        projected = _projected(blank[m.start(): w.end()])
+        names = sorted(k for k in bindings if outer or k in projected)
+        if names:
+            inserts.append((w.end(), "".join(f"\n  VALUES ?{k} {{ {bindings[k].sparql()} }}" for k in names)))
+    if not inserts:
         raise CalciKGError("the stored query has no WHERE group to bind parameters in")
-    values = "".join(f"\n  VALUES ?{name} {{ {v.sparql()} }}" for name, v in sorted(bindings.items()))
-    return text[: m.end()] + values + text[m.end():]
+    for pos, block in sorted(inserts, reverse=True):
+        text = text[:pos] + block + text[pos:]
+    return text
+
+
+def _projected(head: str) -> set[str]:
+    """Variables a ``SELECT ... WHERE {`` head projects (bare ``?x`` and ``(... AS ?x)``)."""
+    names = set(re.findall(r"\bAS\s+[?$](\w+)", head, flags=re.IGNORECASE))
+    while re.search(r"\([^()]*\)", head):
+        head = re.sub(r"\([^()]*\)", " ", head)
+    return names | set(re.findall(r"[?$](\w+)", head))
 
 
 def _blank_comments(text: str) -> str:
