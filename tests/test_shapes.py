@@ -24,8 +24,8 @@ shapes, so that ``sh:not [ sh:hasValue ... ]`` gives wrong results.)
 pyrudof, the second engine, gets the same graphs and the same aimed shapes and must report the
 same verdicts and the same (focus node, shape) pairs; it also runs the whole shapes file on every
 broken graph, which checks its own handling of the real targets (subclasses, subjects-of). It
-cannot evaluate the label-uniqueness paths nor the SPARQL-based target of the patient-name check
-(:data:`PYRUDOF_CANNOT`, :data:`PYRUDOF_NO_TARGET`); those cases are expected failures (xfail,
+cannot evaluate the SPARQL-based target of the patient-name check (:data:`PYRUDOF_NO_TARGET`;
+:data:`PYRUDOF_CANNOT` for rules aimed at one by one is empty); those cases are expected failures (xfail,
 strict), so a pyrudof that learns them shows up as an XPASS. The pyrudof tests, and the sample
 of whole-file pySHACL runs, are marked slow (about a minute and a half together).
 """
@@ -67,16 +67,10 @@ PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
 """
 
-#: What pyrudof (0.3.35) cannot evaluate, and why (each seen on a minimal example too).
-#: The label-uniqueness rules use the path rdfs:label/^rdfs:label: pyrudof does not follow an
-#: inverse step that starts from a literal (it reaches no node), so it never sees a duplicate.
-_LABELS = "pyrudof does not follow the inverse step of rdfs:label/^rdfs:label from a literal"
-PYRUDOF_CANNOT = {
-    "Publication-unique-label": _LABELS,
-    "PatientCase-unique-label": _LABELS,
-    "ClinicalStatement-unique-label": _LABELS,
-    "Population-unique-label": _LABELS,
-}
+#: What pyrudof (0.3.35) cannot evaluate among the rules aimed at one by one: nothing since the
+#: label-uniqueness rules became SPARQL-based constraints (their core form used the path
+#: rdfs:label/^rdfs:label, and pyrudof does not follow an inverse step from a literal).
+PYRUDOF_CANNOT: dict[str, str] = {}
 #: The patient-name check selects its focus nodes with a SPARQL-based target (SHACL Advanced
 #: Features, sh:SPARQLTarget), which pyrudof ignores: with the whole shapes file the shape has no
 #: focus node there. Its SPARQL constraint itself pyrudof evaluates like pySHACL (aimed at a node).
