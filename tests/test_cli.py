@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
 
 import pytest
 
+from calcikg import paths
 from calcikg.cli import main, parser
 
 COMMANDS = ["build", "validate", "queries", "query", "serve", "export"]
@@ -112,3 +114,45 @@ def test_parser_choices_come_from_the_exporters():
 
     export = next(a for a in parser()._subparsers._group_actions[0].choices["export"]._actions if a.dest == "format")
     assert sorted(export.choices) == sorted(EXPORTERS)
+
+
+# ------------------------------------------------------------------------ validate --record
+def _renamed_record(tmp_path, source: str, new_id: str):
+    """A copy of a real record with only its report id changed: every label and the source file clash."""
+    text = (paths.RECORDS_DIR / source).read_text(encoding="utf-8")
+    old_id = source.removesuffix(".yaml")
+    assert f"  id: {old_id}\n" in text
+    out = tmp_path / f"{new_id}.yaml"
+    out.write_text(text.replace(f"  id: {old_id}\n", f"  id: {new_id}\n", 1), encoding="utf-8")
+    return out
+
+
+@pytest.mark.parametrize("engine", ["pyshacl", "pyrudof"])
+def test_validate_record_finds_clashes_with_the_built_graph(tmp_path, capsys, engine):
+    """A report curated twice under another id: its source file and labels clash with the built
+    graph, each problem names the new record file and the line of the node."""
+    record = _renamed_record(tmp_path, "randhawa2018.yaml", "randhawa2099")
+    assert main(["validate", "--record", str(record), "--engine", engine, "--format", "json"]) == 1
+    out = json.loads(capsys.readouterr().out)
+    assert not out["conforms"]
+    messages = {p["message"].split(":")[0] for p in out["problems"]}
+    assert any("same source file" in m for m in messages)
+    assert any(m.startswith("Another publication has the same label") for m in messages)
+    assert any(m.startswith("Another case has the same label") for m in messages)
+    assert all(p["focus"].startswith("ckd:randhawa2099") for p in out["problems"])  # the new side only
+    assert all(p["record"].endswith("randhawa2099.yaml") and p["line"] for p in out["problems"])
+
+
+def test_validate_record_takes_a_changed_record_out_first(capsys):
+    """A record already in the build is checked as changed: its previous version is left out, so
+    it does not clash with itself."""
+    assert main(["validate", "--record", str(paths.RECORDS_DIR / "mouaddine2021.yaml")]) == 0
+    out = capsys.readouterr().out
+    assert "previous version" in out and "conforms: yes" in out
+
+
+def test_validate_record_refuses_a_broken_record(tmp_path, capsys):
+    record = tmp_path / "broken.yaml"
+    record.write_text((paths.RECORDS_DIR / "randhawa2018.yaml").read_text(encoding="utf-8")
+                      .replace("  id: randhawa2018\n", "  id: randhawa2018\n  colour: red\n", 1), encoding="utf-8")
+    _one_line_error(capsys, ["validate", "--record", str(record)], "broken.yaml:")

@@ -4,6 +4,7 @@ Commands (each one call into a library stage):
 
   calcikg build                        records + ontology + mappings -> kg/ and ontology/ releases
   calcikg validate [--format json]     SHACL shapes, violation queries, HermiT consistency
+  calcikg validate --record FILE       one new or changed record against the built graph, in seconds
   calcikg queries                      list the stored queries and their parameters
   calcikg query NAME [--param k=v]...  run a stored query (embedded, or --endpoint URL)
   calcikg serve [--port N]             read-only SPARQL server (Oxigraph) over the built graph
@@ -35,7 +36,14 @@ def _cmd_build(args: argparse.Namespace) -> int:
 def _cmd_validate(args: argparse.Namespace) -> int:
     from calcikg.validate import validate
 
-    report = validate(reasoner=not args.no_reasoner)
+    if args.record:
+        from pathlib import Path
+
+        from calcikg.corpus import check_record
+
+        report = check_record(Path(args.record), engine=args.engine)
+    else:
+        report = validate(reasoner=not args.no_reasoner)
     if args.format == "json":
         print(json.dumps({"conforms": report.conforms, "checks": report.checks, "problems": report.as_dicts()},
                          indent=2))
@@ -117,6 +125,12 @@ def parser() -> argparse.ArgumentParser:
                                    "queries and HermiT (needs Java). Exit 0 when it conforms, 1 otherwise.")
     v.add_argument("--format", choices=["text", "json"], default="text", help="report for people or machines")
     v.add_argument("--no-reasoner", action="store_true", help="skip the HermiT consistency check")
+    v.add_argument("--record", metavar="FILE",
+                   help="check only this record (new, or changed since the last build) against the built graph: "
+                        "the shapes on its own triples, and unique labels and source file against every other "
+                        "report; no HermiT (run the full validate after 'calcikg build')")
+    v.add_argument("--engine", choices=["pyshacl", "pyrudof"], default="pyshacl",
+                   help="SHACL engine for --record (pyrudof is faster; pyshacl is the one the full validate runs)")
     v.set_defaults(func=_cmd_validate)
 
     ql = sub.add_parser("queries", help="list the stored queries", description="List queries/*.rq with their "

@@ -404,6 +404,39 @@ class _RecordBuilder:
         self.add(s, CKG.population, p)
 
 
+class TripleSet(set):
+    """What the builder needs of a graph (``add``, ``value``) over a plain set of triples.
+
+    Building one record into a set is some 3x faster than into an rdflib ``Graph``: the corpus
+    path (:mod:`calcikg.corpus`) builds thousands of records this way.
+    """
+
+    def __init__(self):
+        super().__init__()
+        self._first: dict = {}
+
+    def add(self, triple) -> None:
+        super().add(triple)
+        self._first.setdefault(triple[:2], triple[2])
+
+    def value(self, subject=None, predicate=None, default=None):
+        return self._first.get((subject, predicate), default)
+
+
+def record_triples(record: Record, terms: TermIndex,
+                   origins: dict[URIRef, tuple[str, int | None]] | None = None) -> set:
+    """The triples of one record (what :func:`build_data` adds for it), as a set.
+
+    When ``origins`` is given, it is filled with the record file and line each node comes from.
+    """
+    sink = TripleSet()
+    builder = _RecordBuilder(sink, terms, record)
+    builder.build()
+    if origins is not None:
+        origins.update(builder.origins)
+    return set(sink)
+
+
 def build_data(records: list[Record], terms: TermIndex,
                origins: dict[URIRef, tuple[str, int | None]] | None = None) -> Graph:
     """The instance graph of ``records`` (no ontology triples), with its ontology header.

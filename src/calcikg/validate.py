@@ -186,7 +186,12 @@ def _attach_origins(report: Report) -> None:
         build_data(load_records(), TermIndex.from_graph(load_ontology()), origins)
     except CalciKGError:
         return
-    for p in report.problems:
+    attach_origins(report.problems, origins)
+
+
+def attach_origins(problems: list[Problem], origins: dict) -> None:
+    """Set each problem's record file and line from the builder's ``origins`` (node -> file, line)."""
+    for p in problems:
         iri = expand(p.focus) or p.focus
         # a node without its own record entry (a dose, a quantity) inherits its owner's place
         while iri and URIRef(iri) not in origins and "-" in iri.rsplit("/", 1)[-1]:
