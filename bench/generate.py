@@ -47,8 +47,7 @@ def _term_index():
     from calcikg.build import load_ontology
     from calcikg.terms import TermIndex
 
-    ontology = load_ontology()
-    return TermIndex.from_graph(ontology) if hasattr(TermIndex, "from_graph") else TermIndex(ontology)
+    return TermIndex.from_graph(load_ontology())
 
 
 @lru_cache(maxsize=1)

@@ -2,7 +2,8 @@
 
 ``calcikg build`` + ``calcikg validate`` hold the whole graph in rdflib and run pySHACL over all
 of it: exact and simple, fine for tens of reports, but it grows faster than the corpus
-(bench/README.md: about a minute of SHACL for 100 reports). This is the path for thousands:
+(bench/README.md: 140 s of pySHACL for 100 reports, hours for 10,000). This is the path for
+thousands:
 
 - each record is built on its own (its triples depend only on the record and the ontology), in
   worker processes, and bulk-loaded into a pyoxigraph ``Store`` (in memory, or on disk);
@@ -130,7 +131,14 @@ class BuiltReport:
     origins: dict = field(default_factory=dict, repr=False)  # node -> (record file, line)
 
 
-_WORKER: dict = {}
+_WORKER: dict = {}  # per process: the term index (and, in workers, the validator)
+
+
+def prepare() -> None:
+    """Load the ontology and its term index, which :func:`build_report` needs, once per process
+    (call it first where the first addition is timed or waited for)."""
+    if "terms" not in _WORKER:
+        _init_worker(None, "pyrudof")
 
 
 def _init_worker(shapes_file: str | None, engine: str) -> None:
@@ -146,6 +154,7 @@ def build_report(path: Path | str) -> BuiltReport:
     from calcikg.graph import record_triples
     from calcikg.records import load_record
 
+    prepare()
     record = load_record(Path(path))
     rid = record.data["report"]["id"]
     origins: dict = {}
@@ -477,8 +486,6 @@ def validate_added(store, record_file: Path, *, engine: str = "pyshacl", validat
 
     from calcikg.validate import attach_origins
 
-    if "terms" not in _WORKER:
-        _init_worker(None, engine)
     built = build_report(record_file)
     if any(True for _ in store.quads_for_pattern(_named(CKD + built.report_id), None, None)):
         raise CalciKGError(f"{built.record}: report {built.report_id} is already in the store; remove it first"
@@ -511,8 +518,6 @@ def check_record(record_file: Path, graph_file: Path | None = None, *, engine: s
         raise NotBuiltError(f"{graph_file} does not exist: run 'calcikg build' first")
     store = Store()
     store.bulk_load(path=str(graph_file), format=RdfFormat.TURTLE)
-    if "terms" not in _WORKER:
-        _init_worker(None, engine)
     rid = build_report(record_file).report_id
     removed = remove_report(store, rid)
     _built, problems = validate_added(store, record_file, engine=engine)
