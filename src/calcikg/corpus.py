@@ -474,19 +474,21 @@ class AcrossReportChecks:
 
 
 def validate_added(store, record_file: Path, *, engine: str = "pyshacl", validator: ContextValidator | None = None,
-                   checks: AcrossReportChecks | None = None) -> tuple[BuiltReport, list[Problem]]:
+                   checks: AcrossReportChecks | None = None,
+                   built: BuiltReport | None = None) -> tuple[BuiltReport, list[Problem]]:
     """A new record against the corpus in ``store``, without validating the corpus again.
 
     The record is built, its triples are validated on their own, added to ``store``, and the
     across-reports rules run for its nodes only (a clash is reported on the new report's side).
     Each problem carries the record file and line. A report already in the store is refused:
-    take it out first (:func:`remove_report`) to check a changed record.
+    take it out first (:func:`remove_report`) to check a changed record. ``built``: the record
+    already built (:func:`build_report`), not built again.
     """
     from pyoxigraph import RdfFormat
 
     from calcikg.validate import attach_origins
 
-    built = build_report(record_file)
+    built = built or build_report(record_file)
     if any(True for _ in store.quads_for_pattern(_named(CKD + built.report_id), None, None)):
         raise CalciKGError(f"{built.record}: report {built.report_id} is already in the store; remove it first"
                            " to check a changed record")
@@ -518,9 +520,9 @@ def check_record(record_file: Path, graph_file: Path | None = None, *, engine: s
         raise NotBuiltError(f"{graph_file} does not exist: run 'calcikg build' first")
     store = Store()
     store.bulk_load(path=str(graph_file), format=RdfFormat.TURTLE)
-    rid = build_report(record_file).report_id
-    removed = remove_report(store, rid)
-    _built, problems = validate_added(store, record_file, engine=engine)
+    built = build_report(record_file)
+    removed = remove_report(store, built.report_id)
+    _, problems = validate_added(store, record_file, engine=engine, built=built)
     checks = [f"SHACL shapes on {Path(record_file).name} ({engine})",
               f"rules across reports against {graph_file.name}"
               + (f" (its previous version, {removed:,} triples, left out)" if removed else "")]

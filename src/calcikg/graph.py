@@ -434,7 +434,7 @@ def record_triples(record: Record, terms: TermIndex,
     builder.build()
     if origins is not None:
         origins.update(builder.origins)
-    return set(sink)
+    return sink
 
 
 def build_data(records: list[Record], terms: TermIndex,
