@@ -353,7 +353,7 @@ class ContextValidator:
                          if (t, RDF.type, RSH.SPARQLTarget) in shapes]
         self._rudof = None
 
-    def validate(self, report_nt: str, *, record: str = "") -> list[Problem]:
+    def validate(self, report_nt: str) -> list[Problem]:
         """Problems on ``report_nt`` (one report's, or a few reports', triples)."""
         from rdflib import Graph
 
@@ -367,8 +367,6 @@ class ContextValidator:
             if self._sparql_targets_hit(data):
                 found += [p for p in shacl_problems(Graph().parse(data=data, format="nt"), self.shapes)
                           if _long(p.shape) in {str(g) for g in self.gap_shapes}]
-        for p in found:
-            p.record = p.record or record
         return _unique(found)
 
     def _sparql_targets_hit(self, data: str) -> bool:
@@ -538,15 +536,12 @@ def report_ids(store) -> set[str]:
 def remove_report(store, report_id: str) -> int:
     """Take a report's own triples (subjects ``ckd:<id>`` and ``ckd:<id>-...`` that belong to no
     report with a longer id) out of ``store``; how many."""
-    from pyoxigraph import Quad
-
     own = CKD + report_id
     ids = report_ids(store) | {report_id}
     rows = store.query(f"""SELECT DISTINCT ?s WHERE {{ ?s ?p ?o .
         FILTER(STR(?s) = "{own}" || STRSTARTS(STR(?s), "{own}-")) }}""")
     subjects = [r["s"] for r in rows if report_of(r["s"].value, ids) == report_id]
-    quads = [Quad(q.subject, q.predicate, q.object, q.graph_name)
-             for s in subjects for q in store.quads_for_pattern(s, None, None)]
+    quads = [q for s in subjects for q in store.quads_for_pattern(s, None, None)]  # listed before removing
     for q in quads:
         store.remove(q)
     return len(quads)
