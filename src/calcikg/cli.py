@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 
 from calcikg.errors import CalciKGError, UsageError
 
@@ -37,13 +38,11 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     from calcikg.validate import validate
 
     if args.record:
-        from pathlib import Path
-
         from calcikg.corpus import check_record
 
-        report = check_record(Path(args.record), engine=args.engine)
+        report = check_record(Path(args.record), engine=args.engine, reports_dir=args.reports)
     else:
-        report = validate(reasoner=not args.no_reasoner)
+        report = validate(reasoner=not args.no_reasoner, reports_dir=args.reports)
     if args.format == "json":
         print(json.dumps({"conforms": report.conforms, "checks": report.checks, "problems": report.as_dicts()},
                          indent=2))
@@ -92,13 +91,17 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_privacy_hash(args: argparse.Namespace) -> int:
+    from calcikg.privacy import main
+
+    return main(args.names)
+
+
 def _cmd_export(args: argparse.Namespace) -> int:
     from calcikg.export import EXPORTERS
 
     content = EXPORTERS[args.format]()
     if args.output:
-        from pathlib import Path
-
         from calcikg.release import write_all
 
         write_all({Path(args.output): content})
@@ -131,6 +134,9 @@ def parser() -> argparse.ArgumentParser:
                         "report; no HermiT (run the full validate after 'calcikg build')")
     v.add_argument("--engine", choices=["pyshacl", "pyrudof"], default="pyshacl",
                    help="SHACL engine for --record (pyrudof is faster; pyshacl is the one the full validate runs)")
+    v.add_argument("--reports", metavar="DIR", type=Path,
+                   help="folder holding the report texts the records name in 'source_file' (default: "
+                        "CALCIKG_REPORTS, else ../shared/reports); without such a folder the texts are not checked")
     v.set_defaults(func=_cmd_validate)
 
     ql = sub.add_parser("queries", help="list the stored queries", description="List queries/*.rq with their "
@@ -154,6 +160,13 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     s.add_argument("--port", type=int, default=7878, help="port (default 7878)")
     s.set_defaults(func=_cmd_serve)
+
+    h = sub.add_parser("privacy-hash", help="the line to add to kg/privacy/patient-name-hashes.txt for a name",
+                       description="Print the salted hash of each NAME (a patient's first name printed in a report), "
+                                   "to add to kg/privacy/patient-name-hashes.txt so that validate and the tests refuse "
+                                   "it; the name itself is never stored.")
+    h.add_argument("names", nargs="+", metavar="NAME")
+    h.set_defaults(func=_cmd_privacy_hash)
 
     e = sub.add_parser("export", help="export the graph or the mappings",
                        description="Write the SSSOM mapping set or the built graph in another format.")

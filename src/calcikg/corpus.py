@@ -34,7 +34,7 @@ from pathlib import Path
 
 from calcikg import paths
 from calcikg.errors import CalciKGError
-from calcikg.validate import Problem, _short
+from calcikg.validate import Problem, _short, privacy_problems, source_text_problems
 
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
@@ -502,7 +502,8 @@ def validate_added(store, record_file: Path, *, engine: str = "pyshacl", validat
     return built, _unique(problems)
 
 
-def check_record(record_file: Path, graph_file: Path | None = None, *, engine: str = "pyshacl"):
+def check_record(record_file: Path, graph_file: Path | None = None, *, engine: str = "pyshacl",
+                 reports_dir: Path | None = None):
     """``calcikg validate --record``: one record (new or changed) against the built graph.
 
     The built graph is loaded into a throwaway Oxigraph store; a report already in it (a changed
@@ -523,8 +524,30 @@ def check_record(record_file: Path, graph_file: Path | None = None, *, engine: s
     _, problems = validate_added(store, record_file, engine=engine, built=built)
     checks = [f"SHACL shapes on {Path(record_file).name} ({engine})",
               f"rules across reports against {graph_file.name}"
-              + (f" (its previous version, {removed:,} triples, left out)" if removed else "")]
-    return Report(problems=problems, checks=checks)
+              + (f" (its previous version, {removed:,} triples, left out)" if removed else ""),
+              "no patient names in the record file"]
+    problems += _record_text_problems(Path(record_file), built)
+    missing, checked = source_text_problems(_record_source_file(Path(record_file), built), reports_dir)
+    checks.append(checked)
+    return Report(problems=problems + missing, checks=checks)
+
+
+def _record_text_problems(record_file: Path, built: BuiltReport) -> list[Problem]:
+    """Patient names anywhere in the record file, comments included, each with its line."""
+    lines = record_file.read_text(encoding="utf-8").splitlines()
+    texts = ((f"ckd:{built.report_id}", "", f"line {n}", line) for n, line in enumerate(lines, 1))
+    problems = privacy_problems(texts, where=built.record)
+    for p in problems:
+        p.line = int(p.field.removeprefix("line "))
+        p.field = ""
+    return problems
+
+
+def _record_source_file(record_file: Path, built: BuiltReport) -> list[tuple[str, str, str]]:
+    """The report's source file, read from its built triples."""
+    found = re.search(rf'^<{re.escape(CKD + built.report_id)}> <https://w3id.org/calcikg/sourceFile> "([^"]*)"',
+                      built.nt, re.M)
+    return [(f"ckd:{built.report_id}", "", found.group(1))] if found else []
 
 
 def report_ids(store) -> set[str]:

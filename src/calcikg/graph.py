@@ -20,6 +20,8 @@ from calcikg.terms import KINDS, TermIndex, UnknownTerm
 
 SEX = {"female": CKG.Female, "male": CKG.Male, "not stated": CKG.SexNotStated, "mixed": CKG.FemaleAndMale}
 CERTAINTY = {"confirmed": CKG.Confirmed, "suspected": CKG.Suspected}
+ROLE = {"underlying": CKG.UnderlyingCondition, "coexisting": CKG.CoexistingCondition}
+READ = {"full text": CKG.FullTextCurated, "abstract only": CKG.AbstractOnlyCurated, "partial": CKG.PartialTextCurated}
 LATERALITY = {"left": CKG.Left, "right": CKG.Right, "bilateral": CKG.Bilateral}
 INTERPRETATION = {
     "normal": CKG.Normal, "abnormal": CKG.Abnormal, "elevated": CKG.Elevated,
@@ -45,7 +47,14 @@ STATEMENT_CLASS = {
     "classification": CKG.ClassificationStatement,
     "differential": CKG.DifferentialDiagnosisStatement,
     "cohort": CKG.CohortStatement,
+    "cause": CKG.CauseStatement,
+    "characteristic": CKG.CharacteristicStatement,
 }
+
+
+def locator_text(where: dict) -> str:
+    """``Case 3, paragraph 2``: the section and, when given, the paragraph."""
+    return where["section"] + (f", paragraph {where['paragraph']}" if "paragraph" in where else "")
 
 
 def _decimal(value: Any) -> Literal:
@@ -88,12 +97,13 @@ def dose_text(dose: dict, unit_label: str, duration_label: str) -> str:
 
 
 def report_label(report: dict) -> str:
-    """``Mouaddine et al. 2021``: first author's surname (initials dropped) and the year."""
+    """``Mouaddine et al. 2021``: first author's surname (initials dropped) and the year (``n.d.``
+    when none is printed, as for a web case letter)."""
     words = report["authors"][0].split()
     if len(words) > 1 and words[-1].replace(".", "").isupper():
         words = words[:-1]  # "Marco Puche M" -> "Marco Puche"
     many = len(report["authors"]) > 1 or report.get("et_al", False)
-    return f"{' '.join(words)}{' et al.' if many else ''} {report['year']}"
+    return f"{' '.join(words)}{' et al.' if many else ''} {report.get('year', 'n.d.')}"
 
 
 class _RecordBuilder:
@@ -160,9 +170,8 @@ class _RecordBuilder:
             raise self.record.error(path, "evidence needs 'kind' (own patient observation, cited literature claim or author statement)")
         if kind == "cited literature claim" and not ev.get("cites"):
             raise self.record.error(path + ["kind"], "a cited literature claim needs 'cites' (the reference numbers)")
-        locator = where["section"] + (f", paragraph {where['paragraph']}" if "paragraph" in where else "")
         self.add(iri, PROV.wasDerivedFrom, self.report)
-        self.add(iri, CKG.locator, locator)
+        self.add(iri, CKG.locator, locator_text(where))
         self.add(iri, CKG.section, where["section"])
         if "paragraph" in where:
             self.add(iri, CKG.paragraph, Literal(where["paragraph"], datatype=XSD.integer))
@@ -234,7 +243,9 @@ class _RecordBuilder:
         self.add(iri, DCTERMS.license, bib.get("license"))
         self.add(iri, CKG.url, bib.get("url"))
         if curated:
-            self.add(iri, CKG.sourceFile, bib["source_file"])
+            self.add(iri, CKG.sourceFile, bib.get("source_file"))
+            self.add(iri, CKG.curationExtent, READ[bib["read"]])
+            self.add(iri, CKG.curationNote, bib.get("read_note"))
             self.add(iri, CKG.studyPeriod, bib.get("study_period"))
         else:
             self.add(iri, CKG.referenceNumber, Literal(bib["number"], datatype=XSD.integer))
@@ -252,10 +263,16 @@ class _RecordBuilder:
         for k, dx in enumerate(case["diagnoses"], start=1):
             p = path + ["diagnoses", k - 1]
             d = self.node(f"{local}-dx{k}", CKG.Diagnosis, path=p)
-            self.add(d, CKG.condition, self.term(dx["condition"], "diagnosis", p + ["condition"]))
-            self.add(d, CKG.certainty, CERTAINTY[dx.get("certainty", "confirmed")])
+            condition = self.term(dx["condition"], "diagnosis", p + ["condition"])
+            self.add(d, CKG.condition, condition)
+            self.add(d, CKG.diagnosisRole, self.diagnosis_role(condition, dx, p))
+            self.add(d, CKG.certainty, CERTAINTY.get(dx.get("certainty", "")))  # unstated stays unstated
             self.add(d, RDFS.comment, dx.get("note"))
             self.add(c, CKG.hasDiagnosis, d)
+        for k, cause in enumerate(case.get("causes", []), start=1):
+            self.cause(c, f"{local}-cause{k}", cause, path + ["causes", k - 1], n)
+        if "onset_context" in case:
+            self.onset_context(c, local, case["onset_context"], path + ["onset_context"])
         for k, site in enumerate(case.get("sites", []), start=1):
             p = path + ["sites", k - 1]
             s = self.node(f"{local}-site{k}", CKG.LesionSite, path=p)
@@ -275,8 +292,7 @@ class _RecordBuilder:
                 self.add(node, CKG.site, self.term(f["site"], "site", p + ["site"]))
             self.add(node, RDFS.comment, f.get("note"))
             if "where" in f:
-                where = f["where"]
-                self.add(node, CKG.locator, where["section"] + (f", paragraph {where['paragraph']}" if "paragraph" in where else ""))
+                self.add(node, CKG.locator, locator_text(f["where"]))
             self.add(c, CKG.hasFinding, node)
         case_where = case["evidence"].get("where") or default_where
         self.add(c, CKG.hasEvidence, self.evidence(local, case["evidence"], path + ["evidence"],
@@ -300,6 +316,44 @@ class _RecordBuilder:
             self.add(e, CKG.hasEvidence, self.evidence(f"{local}-ep{ep['number']}", ep["evidence"], p + ["evidence"],
                                                        default_where=case_where, default_kind="own patient observation",
                                                        direction=self.direction(outcome)))
+
+    def diagnosis_role(self, condition: URIRef, dx: dict, path: list) -> URIRef | None:
+        """A disease needs its role for the calcinosis; a calcinosis type has none."""
+        is_calcinosis = self.terms.is_kind(condition, "calcinosis")
+        if is_calcinosis and "role" in dx:
+            raise self.record.error(path + ["role"], "a calcinosis type has no role: 'role' is for a disease "
+                                                     "(underlying or coexisting); remove it")
+        if not is_calcinosis and "role" not in dx:
+            raise self.record.error(path, "say what this disease is to the calcinosis: 'role: underlying' when the "
+                                          "report says the calcinosis is due to it or occurs in it, 'role: coexisting' "
+                                          "when the patient merely also has it")
+        return ROLE.get(dx.get("role", ""))
+
+    def cause(self, case: URIRef, local: str, cause: dict, path: list, n: int) -> None:
+        """What the report names as the cause or trigger of this case's calcinosis (not a treatment of it)."""
+        s = self.node(local, CKG.CauseStatement, path=path)
+        agent = self.term(cause["agent"], "cause", path + ["agent"])
+        self.add(s, CKG.ofCase, case)
+        self.add(s, CKG.causalAgent, agent)
+        self.hedge(s, cause)
+        self.add(s, RDFS.comment, cause.get("note"))
+        self.add(s, RDFS.label, f"{self.terms.label(agent)} as the cause of the calcinosis of case {n} of {self.label}")
+        self.add(s, CKG.hasEvidence, self.evidence(local, cause["evidence"], path + ["evidence"],
+                                                   default_where={"section": f"Case {n}"},
+                                                   default_kind="own patient observation", direction=CKG.Supports))
+
+    def onset_context(self, case: URIRef, local: str, onset: dict, path: list) -> None:
+        """When the calcinosis appeared (e.g. while a drug was tapered): timing, not a treatment outcome."""
+        o = self.node(f"{local}-onset", CKG.OnsetContext, path=path)
+        for j, t in enumerate(onset.get("during", [])):
+            self.add(o, CKG.duringTreatment, self.term(t, "treatment", path + ["during", j]))
+        self.add(o, RDFS.comment, onset["note"])
+        self.add(o, CKG.locator, locator_text(onset["where"]))
+        self.add(case, CKG.onsetContext, o)
+
+    def hedge(self, node: URIRef, fields: dict) -> None:
+        if fields.get("hedged"):
+            self.add(node, CKG.hedged, Literal(True))
 
     def treatment(self, node: URIRef, local: str, t: dict, path: list) -> URIRef | None:
         """Fields shared by case episodes and literature claims; returns the calcinosis outcome."""
@@ -330,6 +384,7 @@ class _RecordBuilder:
             self.add(node, CKG.diseaseOutcome, self.term(t["disease_outcome"], "outcome", path + ["disease_outcome"]))
         self.add(node, CKG.outcomeNote, t.get("outcome_note"))
         self.add(node, CKG.stopReason, t.get("stop_reason"))
+        self.hedge(node, t)
         for j, other in enumerate(t.get("concomitant", [])):
             self.add(node, CKG.concomitantTreatment, self.term(other, "treatment", path + ["concomitant", j]))
         return outcome
@@ -346,11 +401,28 @@ class _RecordBuilder:
             what = self.terms.resolve(st["intervention"], "treatment").label
         elif kind in PAIR_STATEMENTS:
             (field_a, kind_a, prop_a), (field_b, kind_b, prop_b), wording = PAIR_STATEMENTS[kind]
+            if kind == "association" and "subject" in st:  # about a term that is not a calcinosis type
+                field_a, kind_a, prop_a = "subject", "domain term", CKG.subjectTerm
             a = self.term(st[field_a], kind_a, path + [field_a])
             b = self.term(st[field_b], kind_b, path + [field_b])
             self.add(s, prop_a, a)
             self.add(s, prop_b, b)
             what = wording.format(a=self.terms.label(a), b=self.terms.label(b))
+            self.hedge(s, st)
+        elif kind == "cause":
+            calcinosis = self.term(st["calcinosis"], "calcinosis", path + ["calcinosis"])
+            agent = self.term(st["agent"], "cause", path + ["agent"])
+            self.add(s, CKG.calcinosisType, calcinosis)
+            self.add(s, CKG.causalAgent, agent)
+            self.hedge(s, st)
+            what = f"{self.terms.label(agent)} as a cause of {self.terms.label(calcinosis)}"
+        elif kind == "characteristic":
+            about = self.term(st["about"], "domain term", path + ["about"])
+            aspect = self.term(st["aspect"], "aspect", path + ["aspect"])
+            self.add(s, CKG.aboutTerm, about)
+            self.add(s, CKG.statementAspect, aspect)
+            self.hedge(s, st)
+            what = f"{self.terms.label(aspect)} of {self.terms.label(about)}"
         else:  # cohort
             direction = None
             self.add(s, CKG.cohortOf, self.report)

@@ -14,6 +14,8 @@ RECORDS_DIR = ROOT / "kg" / "records"
 RECORD_SCHEMA = ROOT / "kg" / "schema" / "report-record.schema.json"
 MAPPINGS = ROOT / "mappings" / "calcikg.sssom.tsv"
 SHAPES = ROOT / "shapes" / "calcikg-shapes.ttl"
+#: Salted hashes of the patient names the reports print (src/calcikg/privacy.py).
+NAME_HASHES = ROOT / "kg" / "privacy" / "patient-name-hashes.txt"
 QUERIES_DIR = ROOT / "queries"
 
 #: Built graph: ontology + mappings + instances, the file queries and the server load.
@@ -24,5 +26,7 @@ DATA_TTL = ROOT / "kg" / "calcikg-data.ttl"
 GRAPH_OWL = ROOT / "kg" / "calcikg.owl"
 CATALOG = ROOT / "kg" / "catalog-v001.xml"
 
+#: Where the report texts are read (records name a file here): CALCIKG_REPORTS, or --reports, or
+#: ../shared/reports beside the checkout. Users who do not hold the texts simply have none.
 REPORTS_DIR = Path(os.environ.get("CALCIKG_REPORTS") or ROOT.parent / "shared" / "reports")
 VOCAB_DIR = Path(os.environ.get("CALCIKG_VOCAB") or ROOT.parent / "shared" / "vocab")

@@ -190,6 +190,11 @@ def load_records(directory: Path | None = None) -> list[Record]:
     if not files:
         raise RecordError(str(directory), None, "", "no *.yaml record files found")
     records = [load_record(p) for p in files]
+    for record in records:
+        if record.data.get("status") == "draft":
+            raise record.error(["status"], "this record is an unreviewed draft: review it as docs/curating.md says "
+                                           "(summaries in your own words, outcomes graded, terms checked), then "
+                                           "delete the 'status: draft' line and build again")
     seen: dict[str, str] = {}
     for record in records:
         rid = record.data["report"]["id"]

@@ -17,7 +17,7 @@ from calcikg.prefixes import CKD, CKG, EXACT_SYNONYM, RDF_TYPE, RDFS_LABEL, RDFS
 
 #: What a field may name: a subclass of one of these roots, or an individual of one of these classes.
 _DOMAIN = ("CalcinosisCutis", "Disease", "ClinicalFinding", "DiagnosticTest", "Treatment", "AnatomicalSite",
-           "DifferentialDiagnosisCondition")
+           "DifferentialDiagnosisCondition", "CausalExposure")
 KINDS: dict[str, tuple[str, tuple[str, ...]]] = {
     "calcinosis": ("class", ("CalcinosisCutis",)),
     "condition": ("class", ("CalcinosisCutis", "Disease", "ClinicalFinding", "DifferentialDiagnosisCondition")),
@@ -25,12 +25,14 @@ KINDS: dict[str, tuple[str, tuple[str, ...]]] = {
     "site": ("class", ("AnatomicalSite",)),
     "diagnosis": ("class", ("CalcinosisCutis", "Disease")),
     "finding": ("class", ("ClinicalFinding", "DiagnosticTest")),
+    "cause": ("class", ("Treatment", "CausalExposure")),
     "publication kind": ("class", ("Publication",)),
     "domain term": ("class", _DOMAIN),
     "unit": ("individual", ("Unit",)),
     "route": ("individual", ("Route",)),
     "outcome": ("individual", ("OutcomeValue",)),
     "cohort measure": ("individual", ("CohortMeasure",)),
+    "aspect": ("individual", ("Aspect",)),
     "case": ("individual", ("PatientCase",)),
     "report": ("individual", ("CuratedReport",)),
 }
@@ -143,6 +145,8 @@ class TermIndex:
         iri = self._iri(text)
         if not candidates:
             candidates = {iri} if iri is not None and iri in self.labels else self._by_name.get(text.casefold(), set())
+        if not candidates and CKG + "CalcinosisCutis" in KINDS[kind][1]:
+            candidates = self._short_calcinosis_name(text)
         fitting = sorted(c for c in candidates if self.is_kind(c, kind))
         if len(fitting) == 1:
             return Term(fitting[0], self.labels[fitting[0]])
@@ -153,6 +157,15 @@ class TermIndex:
             found = ", ".join(self.label(c) for c in sorted(candidates))
             raise UnknownTerm(f"{text!r} ({found}) is not a {kind}; {self._hint(text, kind)}")
         raise UnknownTerm(f"unknown {kind} {text!r}; {self._hint(text, kind)}")
+
+    def _short_calcinosis_name(self, text: str) -> set[str]:
+        """``idiopathic`` -> idiopathic calcinosis cutis, ``tumoral`` -> tumoral calcinosis: the short names
+        people type for the calcinosis types."""
+        for suffix in (" calcinosis cutis", " calcinosis"):
+            found = self._by_name.get(text.casefold() + suffix, set())
+            if found:
+                return found
+        return set()
 
     def _hint(self, text: str, kind: str) -> str:
         names = {name: self.labels[i] for name, iris in self._by_name.items() for i in iris if self.is_kind(i, kind)}

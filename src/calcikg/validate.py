@@ -146,7 +146,57 @@ def hermit_problems(owl_file: Path) -> list[Problem]:
             for c in world.inconsistent_classes() if c is not owlready2.Nothing]
 
 
-def validate(graph_file: Path | None = None, *, reasoner: bool = True, shapes_file: Path | None = None) -> Report:
+def privacy_problems(texts, where: str = "") -> list[Problem]:
+    """A problem for each text (``(focus, label, field, text)``) holding a patient's first name.
+
+    The name is never repeated in the message: the problem says which node and field hold it.
+    """
+    from calcikg.privacy import name_hashes, names_in
+
+    hashes = name_hashes()
+    return [Problem("privacy", focus, label, field,
+                    "this text holds a patient's first name as a report prints it: name patients only as "
+                    "'case N' of their report; rewrite the text", record=where)
+            for focus, label, field, text in texts if hashes and names_in(text, hashes)]
+
+
+def graph_privacy_problems(data: Graph) -> list[Problem]:
+    """:func:`privacy_problems` over every literal of the graph's instances (``ckd:`` nodes)."""
+    from rdflib import Literal
+
+    from calcikg.namespaces import CKD
+
+    texts = ((_short(s), str(data.value(s, RDFS.label) or ""), _short(p), str(o))
+             for s, p, o in data if isinstance(o, Literal) and str(s).startswith(str(CKD)))
+    return privacy_problems(texts)
+
+
+def source_text_problems(reports: list[tuple[str, str, str]], reports_dir: Path | None = None) -> tuple[list[Problem], str]:
+    """Each ``(report, label, source file)`` whose text is not in the reports folder; and the check's name.
+
+    Users who do not hold the texts have no reports folder: then nothing is checked, and the check's
+    name says so (it is not a failure).
+    """
+    reports_dir = Path(reports_dir or paths.REPORTS_DIR)
+    if not reports_dir.is_dir():
+        return [], (f"source texts: not checked (no reports folder {reports_dir}; name one with --reports DIR "
+                    "or CALCIKG_REPORTS)")
+    problems = [Problem("source text", report, label, "ckg:sourceFile",
+                        f"the report text {name!r} is not in {reports_dir}: correct 'source_file' in the 'report' "
+                        "block, or name the folder that holds the texts with --reports DIR", value=name)
+                for report, label, name in reports if not (reports_dir / name).is_file()]
+    return problems, f"source texts in {reports_dir}"
+
+
+def _graph_source_files(data: Graph) -> list[tuple[str, str, str]]:
+    from calcikg.namespaces import CKG
+
+    return sorted((_short(s), str(data.value(s, RDFS.label) or ""), str(o))
+                  for s, o in data.subject_objects(CKG.sourceFile))
+
+
+def validate(graph_file: Path | None = None, *, reasoner: bool = True, shapes_file: Path | None = None,
+             reports_dir: Path | None = None) -> Report:
     """Validate the built graph; problems are mapped back to the record file and line."""
     graph_file = graph_file or paths.GRAPH_TTL
     if not graph_file.exists():
@@ -159,9 +209,13 @@ def validate(graph_file: Path | None = None, *, reasoner: bool = True, shapes_fi
         shapes.parse(shapes_file, format="turtle")
     except FileNotFoundError as exc:
         raise CalciKGError(f"{shapes_file}: the shapes file is missing") from exc
-    report = Report(checks=["SHACL shapes", "violation queries"])
+    report = Report(checks=["SHACL shapes", "violation queries", "no patient names"])
     report.problems += shacl_problems(data, shapes)
     report.problems += violation_query_problems(data)
+    report.problems += graph_privacy_problems(data)
+    missing, checked = source_text_problems(_graph_source_files(data), reports_dir)
+    report.checks.append(checked)
+    report.problems += missing
     if reasoner:
         report.checks.append("HermiT consistency")
         owl_file = graph_file.with_suffix(".owl")
