@@ -30,7 +30,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 #: Bump when the shape of the generated records changes (cached corpora are then regenerated).
-GENERATOR_VERSION = 3
+GENERATOR_VERSION = 4
 DEFAULT_SEED = 8
 #: Share of cases diagnosed with juvenile dermatomyositis (the flagship query's default condition).
 JDM_SHARE = 0.3
@@ -144,6 +144,7 @@ def generate_report(i: int, seed: int = DEFAULT_SEED) -> dict:
             "doi": f"10.5555/synth.{i:06d}",
             "license": "CC BY 4.0",
             "publication_kind": rng.choice(["case report", "clinical case report", "letter"]),
+            "read": "full text",
         },
         "references": [],
         "cases": [],
@@ -241,6 +242,8 @@ def _case(rng: random.Random, p: dict, n: int) -> dict:
     case["sex"] = rng.choice(["female", "female", "male", "not stated"])
     first = "juvenile dermatomyositis" if rng.random() < JDM_SHARE else rng.choice(p["diagnosis"])
     case["diagnoses"] = [{"condition": first}]
+    if first not in p["calcinosis"]:  # a disease says what it is to the calcinosis
+        case["diagnoses"][0]["role"] = rng.choice(["underlying", "underlying", "coexisting"])
     second = rng.choice(p["calcinosis"])
     if second != first and rng.random() < 0.7:
         case["diagnoses"].append({"condition": second, "certainty": rng.choice(["confirmed", "suspected"]),

@@ -31,6 +31,8 @@ OTHER_VALUE = {
     "case": "ckd:mouaddine2021-case2",
     "report": "randhawa2018",
     "vocabulary": "MeSH",
+    "term": "idiopathic calcinosis cutis",
+    "aspect": "prognosis",
 }
 
 

@@ -19,14 +19,11 @@ report by comparing values, and the rules that do are the marked ones. ``tests/t
 checks the equality with whole-graph pySHACL on injected faults, a clash across reports included.
 
 Engines for the per-report rules: ``pyshacl`` (the reference, as ``calcikg validate``) or
-``pyrudof`` (Rust, several times faster). pyrudof ignores SPARQL-based targets
-(:data:`PYRUDOF_GAPS`); those shapes' targets are selected with Oxigraph and, when they select
-anything, pySHACL judges those shapes.
+``pyrudof`` (Rust, several times faster); tests/test_corpus.py checks they agree.
 """
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -43,10 +40,6 @@ CKG_SOURCE_FILE = "https://w3id.org/calcikg/sourceFile"
 CKD = "https://w3id.org/calcikg/data/"
 SH = "http://www.w3.org/ns/shacl#"
 CKGSH = "https://w3id.org/calcikg/shapes/"
-
-#: What pyrudof (0.3.35) cannot evaluate in the shapes (tests/test_shapes.py shows it on the real
-#: graph): SPARQL-based targets (SHACL-AF), which it ignores.
-PYRUDOF_GAPS = {"NoPatientNameShape": "pyrudof ignores SPARQL-based targets (sh:SPARQLTarget)"}
 
 ENGINES = ("pyrudof", "pyshacl")
 
@@ -332,7 +325,6 @@ class ContextValidator:
 
     def __init__(self, shapes_file: Path | None = None, ontology=None, engine: str = "pyrudof"):
         from rdflib import Graph, URIRef
-        from rdflib.namespace import RDF
         from rdflib.namespace import SH as RSH
 
         if engine not in ENGINES:
@@ -346,11 +338,6 @@ class ContextValidator:
         for c in across_report_constraints(shapes):
             shapes.remove((None, RSH.sparql, c))
         self.shapes = shapes
-        # pyrudof ignores SPARQL-based targets: select them with Oxigraph, hand those shapes to pySHACL
-        self.gap_shapes = {URIRef(CKGSH + g) for g in PYRUDOF_GAPS}
-        self._targets = [_prefixes(shapes, t) + str(shapes.value(t, RSH.select))
-                         for s in self.gap_shapes for t in shapes.objects(s, RSH.target)
-                         if (t, RDF.type, RSH.SPARQLTarget) in shapes]
         self._rudof = None
 
     def validate(self, report_nt: str) -> list[Problem]:
@@ -364,20 +351,7 @@ class ContextValidator:
             found = shacl_problems(Graph().parse(data=data, format="nt"), self.shapes)
         else:
             found = self._rudof_problems(data)
-            if self._sparql_targets_hit(data):
-                found += [p for p in shacl_problems(Graph().parse(data=data, format="nt"), self.shapes)
-                          if _long(p.shape) in {str(g) for g in self.gap_shapes}]
         return _unique(found)
-
-    def _sparql_targets_hit(self, data: str) -> bool:
-        """Whether a SPARQL-based target pyrudof ignores selects anything in ``data``."""
-        from pyoxigraph import RdfFormat, Store
-
-        if not self._targets:
-            return False
-        store = Store()
-        store.bulk_load(data.encode(), format=RdfFormat.N_TRIPLES)
-        return any(any(True for _ in store.query(q)) for q in self._targets)
 
     def _rudof_problems(self, data: str) -> list[Problem]:
         import pyrudof

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from yaml.nodes import MappingNode, ScalarNode, SequenceNode
+from yaml.nodes import MappingNode, SequenceNode
 
 from calcikg import paths
 from calcikg.errors import RecordError
@@ -78,7 +78,7 @@ def line_of(data: Any, path: Iterable[Any]) -> int | None:
         if isinstance(node, LineDict) and step in node:
             line = node.key_lines.get(step, line)
             node = node[step]
-        elif isinstance(node, LineList) and isinstance(step, int) and step < len(node):
+        elif isinstance(node, LineList) and isinstance(step, int) and step < len(node.item_lines):
             line = node.item_lines[step]
             node = node[step]
         else:
@@ -147,12 +147,28 @@ def _best(errors):
     return sorted(errors, key=lambda e: (-len(e.absolute_path), str(e.absolute_path)))[0]
 
 
+def _choice_of_fields(error) -> str | None:
+    """A curator's message for "one of these fields" rules (anyOf / oneOf over ``required``)."""
+    if error.validator not in {"anyOf", "oneOf"}:
+        return None
+    options = [s.get("required") for s in error.validator_value]
+    if not all(o and len(o) == 1 for o in options):
+        return None
+    names = " or ".join(repr(o[0]) for o in options)
+    if error.validator == "oneOf" and not error.context:  # more than one given
+        return f"give only one of {names}, not several"
+    return f"give {'one' if error.validator == 'anyOf' else 'exactly one'} of {names}"
+
+
 def check_schema(record: Record) -> None:
     """Raise a :class:`RecordError` for the first schema violation of ``record``."""
     errors = list(_validator().iter_errors(record.data))
     if not errors:
         return
     error = _best(errors)
+    choice = _choice_of_fields(error)
+    if choice:
+        raise record.error(list(error.absolute_path), choice)
     # oneOf/anyOf/allOf-if-then hide the useful message in their context: take the deepest one.
     while error.context:
         error = _best(error.context)
