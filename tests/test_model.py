@@ -175,7 +175,7 @@ MISUSES = [
     ("an association about two things", lambda d: d["statements"][2].update(calcinosis="calciphylaxis"),
      "- id: xanthoma-example", "give only one of 'calcinosis' or 'subject'"),
     ("a report with nowhere to find it", lambda d: d["report"].pop("url"),
-     "report:", "give one of 'source_file' or 'url' or 'doi'"),
+     "id: synthetic2099", "give one of 'source_file' or 'url' or 'doi'"),
 ]
 
 
