@@ -207,6 +207,9 @@ class Vocabulary:
             return []
         words = q.split()
         wanted = self._kind_filter(kind)
+        from calcikg.hpo import hpo_id
+
+        qid = hpo_id(text)  # HP_0002829 and its obo IRI find the class mapped to HP:0002829 too
         found: dict[str, tuple[tuple, dict]] = {}
 
         def offer(iri: str, tier: int, scope: int, name: str, field_: str) -> None:
@@ -220,7 +223,7 @@ class Vocabulary:
             if q in {_norm(compress(iri)), _norm(iri)}:
                 offer(iri, 0, 0, compress(iri), "CURIE")
             for code in self.codes.get(iri, []):
-                if q in {_norm(code["code"]), _norm(code["code"].split(":", 1)[-1])}:
+                if q in {_norm(code["code"]), _norm(code["code"].split(":", 1)[-1])} or code["code"] == qid:
                     offer(iri, 0, 0, code["code"], f"{code['predicate']} code")
             for field_, scope, names in (("label", 0, [self.labels[iri]]), ("exact synonym", 0, self.exact.get(iri, [])),
                                          ("related synonym", 1, self.related.get(iri, []))):
@@ -239,8 +242,6 @@ class Vocabulary:
                     found[iri] = ((4, 0, 0, near), {})
                     hits.append(self.calcikg_hit(iri, (4, 0, 0, near), {"text": name, "field": f, "how": HOW[4]}))
         if kind in (None, "hpo", "finding", "condition", "domain term"):
-            from calcikg.hpo import hpo_id
-
             exact_mapped = {c["code"] for cs in self.codes.values() for c in cs if c["predicate"] == "exactMatch"}
             for tier, term, name in self.hpo.search(text, limit=limit + len(exact_mapped)):
                 if term.id in exact_mapped or term.iri in found:
@@ -255,19 +256,28 @@ class Vocabulary:
         return hits[:limit]
 
 
-_VOCABULARY: Vocabulary | None = None
+_VOCABULARIES: dict[tuple, Vocabulary] = {}
+
+
+def _sources_key() -> tuple:
+    """The source files and their modification times: a changed source gives a fresh vocabulary."""
+    from calcikg.templates import template_files
+
+    files = [paths.ONTOLOGY_EDIT, paths.MAPPINGS, paths.ONTOLOGY_RELEASE, *template_files()]
+    return tuple((str(f), f.stat().st_mtime_ns if f.exists() else None) for f in files)
 
 
 def lookup(text: str, kind: str | None = None, limit: int = 10) -> list[Hit]:
     """The terms ``text`` names or resembles, best first (see the module docstring)."""
-    global _VOCABULARY
     if kind is not None and kind not in ALL_KINDS:
         from calcikg.errors import UsageError
 
         raise UsageError(f"unknown kind {kind!r}; one of: {', '.join(ALL_KINDS)}")
-    if _VOCABULARY is None:
-        _VOCABULARY = Vocabulary()
-    return _VOCABULARY.search(text, kind, limit)
+    key = _sources_key()
+    if key not in _VOCABULARIES:
+        _VOCABULARIES.clear()
+        _VOCABULARIES[key] = Vocabulary()
+    return _VOCABULARIES[key].search(text, kind, limit)
 
 
 def format_hits(hits: list[Hit], fmt: str = "table") -> str:
