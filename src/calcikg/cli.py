@@ -2,7 +2,7 @@
 
 Commands (each one call into a library stage):
 
-  calcikg build                        records + ontology + mappings -> kg/ and ontology/ releases
+  calcikg build                        records + ontology + templates + mappings -> kg/ and ontology/ releases
   calcikg validate [--format json]     SHACL shapes, violation queries, HermiT consistency
   calcikg validate --record FILE       one new or changed record against the built graph, in seconds
   calcikg terms TEXT [--kind K]        find a term: labels, synonyms, CURIEs, external codes, HPO
@@ -121,7 +121,8 @@ def parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     b = sub.add_parser("build", help="build the graph from the records, ontology and mappings",
-                       description="Load the ontology (ontology/calcikg-edit.ttl), the SSSOM mappings and every "
+                       description="Load the ontology (ontology/calcikg-edit.ttl and the term templates "
+                                   "ontology/templates/*.tsv, checked row by row), the SSSOM mappings and every "
                                    "record under kg/records/, and write kg/calcikg.ttl, kg/calcikg-data.ttl, "
                                    "kg/calcikg.owl, kg/catalog-v001.xml and ontology/calcikg.owl, byte-identical "
                                    "for the same sources. A bad record stops the build with its file and line; "
