@@ -141,3 +141,14 @@ def test_record_findings_named_by_hpo_id_and_label_build(project_copy):
     types = set(data.objects(None, CKG.findingType))
     assert {URIRef(HP + "0000989"), URIRef(HP + "0010783")} <= types
     assert (CKD["randhawa2018-case1-f1"], CKG.findingType, URIRef(HP + "0000989")) in data
+
+
+def test_validate_record_accepts_an_hpo_finding_before_the_build(project_copy):
+    record = project_copy / "kg" / "records" / "randhawa2018.yaml"
+    anchor = "    findings:\n"
+    record.write_text(record.read_text(encoding="utf-8").replace(
+        anchor, anchor + "      - type: Alopecia\n        where: {section: Case 1}\n", 1), encoding="utf-8")
+    env = {**os.environ, "CALCIKG_HOME": str(project_copy)}
+    run = subprocess.run([sys.executable, "-m", "calcikg", "validate", "--record", str(record)], env=env,
+                         capture_output=True, text=True)
+    assert run.returncode == 0 and "conforms: yes" in run.stdout, run.stdout + run.stderr

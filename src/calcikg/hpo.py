@@ -306,3 +306,26 @@ def imported_terms(ontology, data):
             first_use.setdefault(p, first_use[i])
             todo.append(p)
     return out
+
+
+def subclass_slice_nt(nt: str) -> str:
+    """N-Triples typing every HPO class that ``nt`` names, and its parents up to HP:0000118, as classes
+    with their ``rdfs:subClassOf`` links: what the per-record SHACL check needs of an import not yet built
+    (``calcikg validate --record``). Empty, without loading the HPO, when ``nt`` names no HPO class."""
+    used = sorted(set(re.findall(r"<http://purl\.obolibrary\.org/obo/HP_(\d{7})>", nt)))
+    if not used:
+        return ""
+    hpo = load_hpo()
+    lines, todo, done = [], [f"HP:{i}" for i in used], set()
+    while todo:
+        i = todo.pop()
+        if i in done or i not in hpo.terms or not hpo.is_phenotypic_abnormality(i):
+            continue
+        done.add(i)
+        iri = hpo.terms[i].iri
+        lines.append(f"<{iri}> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <http://www.w3.org/2002/07/owl#Class> .")
+        for p in hpo.terms[i].parents:
+            if hpo.is_phenotypic_abnormality(p):
+                lines.append(f"<{iri}> <http://www.w3.org/2000/01/rdf-schema#subClassOf> <{hpo.terms[p].iri}> .")
+                todo.append(p)
+    return "\n".join(sorted(lines)) + "\n"
