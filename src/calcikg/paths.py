@@ -10,6 +10,8 @@ ROOT = Path(os.environ.get("CALCIKG_HOME") or Path(__file__).resolve().parents[2
 
 ONTOLOGY_EDIT = ROOT / "ontology" / "calcikg-edit.ttl"
 ONTOLOGY_RELEASE = ROOT / "ontology" / "calcikg.owl"
+#: Term templates (one TSV row per term, ROBOT-style), merged into the ontology by the build.
+TEMPLATES_DIR = ROOT / "ontology" / "templates"
 RECORDS_DIR = ROOT / "kg" / "records"
 RECORD_SCHEMA = ROOT / "kg" / "schema" / "report-record.schema.json"
 MAPPINGS = ROOT / "mappings" / "calcikg.sssom.tsv"

@@ -97,7 +97,16 @@ def write_all(files: dict[Path, bytes]) -> None:
 
 
 def release_files(ontology: Graph, data: Graph) -> dict[Path, bytes]:
-    """Every released file's path and content."""
+    """Every released file's path and content.
+
+    The released ontology is ``ontology`` plus the HPO classes ``data`` uses, imported with their
+    parents (:func:`calcikg.hpo.imported_terms`; nothing when the records use no HPO term).
+    """
+    from calcikg.hpo import imported_terms
+
+    imports = imported_terms(ontology, data)
+    if len(imports):
+        ontology = ontology + imports
     full = Graph()
     for t in ontology:
         full.add(t)

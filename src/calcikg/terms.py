@@ -15,6 +15,10 @@ from dataclasses import dataclass
 
 from calcikg.prefixes import CKD, CKG, EXACT_SYNONYM, RDF_TYPE, RDFS_LABEL, RDFS_SUBCLASS_OF, compress, expand
 
+SKOS_EXACT_MATCH = "http://www.w3.org/2004/02/skos/core#exactMatch"
+#: Kinds whose names may also be HPO terms (a record's finding): see :meth:`TermIndex.resolve`.
+HPO_KINDS = {"finding"}
+
 #: What a field may name: a subclass of one of these roots, or an individual of one of these classes.
 _DOMAIN = ("CalcinosisCutis", "Disease", "ClinicalFinding", "DiagnosticTest", "Treatment", "AnatomicalSite",
            "DifferentialDiagnosisCondition", "CausalExposure")
@@ -55,7 +59,14 @@ class TermIndex:
     """Labels and exact synonyms of an ontology, with the class hierarchy to check kinds."""
 
     def __init__(self, labels: Iterable[tuple[str, str]], synonyms: Iterable[tuple[str, str]],
-                 subclass_of: Iterable[tuple[str, str]], types: Iterable[tuple[str, str]]):
+                 subclass_of: Iterable[tuple[str, str]], types: Iterable[tuple[str, str]],
+                 exact_matches: Iterable[tuple[str, str]] = (), *, hpo: bool = True):
+        #: Whether an unknown finding may be an HPO term (the build); off for query parameters.
+        self.hpo = hpo
+        #: External IRI -> the CalciKG classes mapped to it with skos:exactMatch.
+        self.exact_matches: dict[str, set[str]] = defaultdict(set)
+        for s, o in exact_matches:
+            self.exact_matches[o].add(s)
         self.labels: dict[str, str] = {}
         self._by_name: dict[str, set[str]] = defaultdict(set)
         for s, label in labels:
@@ -70,6 +81,13 @@ class TermIndex:
         for s, o in types:
             self._types[s].add(o)
 
+    def add_term(self, iri: str, label: str, exact_synonyms: Iterable[str] = (), parents: Iterable[str] = ()) -> None:
+        """Add a class that is not in the source (a template row being checked)."""
+        self.labels.setdefault(iri, label)
+        for name in (label, *exact_synonyms):
+            self._by_name[name.casefold()].add(iri)
+        self._parents[iri].update(parents)
+
     @classmethod
     def from_graph(cls, graph) -> TermIndex:
         """From an rdflib graph (IRIs only: blank nodes and literals are skipped)."""
@@ -81,7 +99,7 @@ class TermIndex:
                     yield str(s), str(o)
 
         return cls(pairs(RDFS_LABEL, True), pairs(EXACT_SYNONYM, True), pairs(RDFS_SUBCLASS_OF, False),
-                   pairs(RDF_TYPE, False))
+                   pairs(RDF_TYPE, False), pairs(SKOS_EXACT_MATCH, False))
 
     @classmethod
     def from_store(cls, store) -> TermIndex:
@@ -94,7 +112,7 @@ class TermIndex:
                     yield q.subject.value, q.object.value
 
         return cls(pairs(RDFS_LABEL, True), pairs(EXACT_SYNONYM, True), pairs(RDFS_SUBCLASS_OF, False),
-                   pairs(RDF_TYPE, False))
+                   pairs(RDF_TYPE, False), pairs(SKOS_EXACT_MATCH, False), hpo=False)
 
     def label(self, iri: str) -> str:
         """The label of ``iri`` (its CURIE when it has none)."""
@@ -136,7 +154,53 @@ class TermIndex:
         return None
 
     def resolve(self, text: str, kind: str) -> Term:
-        """The term ``text`` names, of ``kind``; :class:`UnknownTerm` with near matches otherwise."""
+        """The term ``text`` names, of ``kind``; :class:`UnknownTerm` with near matches otherwise.
+
+        A finding the ontology does not know may be an HPO term, named by its label, an exact
+        synonym or its ID (``HP:0000989``): when :attr:`hpo` is on, it resolves to the HPO class
+        (``obo:HP_0000989``), or to the CalciKG class mapped to it with skos:exactMatch. The build
+        then imports the HPO classes the graph uses (:func:`calcikg.hpo.imported_terms`).
+        """
+        try:
+            return self._resolve(text, kind)
+        except UnknownTerm as exc:
+            if not (self.hpo and kind in HPO_KINDS):
+                raise
+            term = self._resolve_hpo(str(text).strip(), kind)
+            if term is None:
+                raise exc from None
+            return term
+
+    def _resolve_hpo(self, text: str, kind: str) -> Term | None:
+        from calcikg.hpo import hpo_id, load_hpo
+
+        hpo = load_hpo()
+        found = hpo.find(text)
+        if not found:
+            if hpo_id(text) and hpo.get(text) is not None:
+                t = hpo.get(text)
+                raise UnknownTerm(f"{text!r} is an obsolete HPO term ({t.label})"
+                                  + (f"; use {t.replaced_by}" if t.replaced_by else ""))
+            return None
+        if len(found) > 1:
+            names = ", ".join(f"{t.label} ({t.id})" for t in found)
+            raise UnknownTerm(f"{text!r} is ambiguous in the HPO ({hpo.version}): it names {names}; use the ID of one")
+        t = found[0]
+        if not hpo.is_phenotypic_abnormality(t.id):
+            raise UnknownTerm(f"{text!r} is the HPO term {t.id} '{t.label}', not a phenotypic abnormality "
+                              "(not under HP:0000118), so not a finding")
+        mapped = sorted(c for c in self.exact_matches.get(t.iri, ()) if self.is_kind(c, kind))
+        if len(mapped) == 1:
+            return Term(mapped[0], self.labels[mapped[0]])
+        clash = sorted(self._by_name.get(t.label.casefold(), set()) - {t.iri})
+        if clash:
+            raise UnknownTerm(f"{text!r} is the HPO term {t.id} '{t.label}', whose label is already the name of "
+                              f"{', '.join(compress(c) for c in clash)}: use that term, or map it to {t.id} "
+                              "(skos:exactMatch in mappings/calcikg.sssom.tsv) if it means the same")
+        self.add_term(t.iri, t.label, (), ["http://purl.obolibrary.org/obo/HP_0000118"])
+        return Term(t.iri, t.label)
+
+    def _resolve(self, text: str, kind: str) -> Term:
         text = str(text).strip()
         if KINDS[kind][0] == "individual" and text and text.replace("-", "").isalnum() and text.islower():
             candidates = {CKD + text} & set(self.labels)  # a bare record id: mouaddine2021-case3
