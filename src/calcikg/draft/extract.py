@@ -182,12 +182,12 @@ UNDERLYING = re.compile(r"\b(secondary to|complicating|complicated by|associated
 SUSPECTED = re.compile(r"\b(suspected|probable|possible|presumed|presumptive|likely)\b", re.IGNORECASE)
 LESION = re.compile(r"\b(calcin\w*|calcif\w*|nodul\w*|deposit\w*|lesions?|swellings?|mass(?:es)?|tumou?r\w*)\b", re.IGNORECASE)
 ASSOCIATION = re.compile(r"\b(associated|association|secondary to|complicat\w*|caused by|occurs? in|seen in|linked|due to"
-                         r"|in the presence of|related to|complication of)\b", re.IGNORECASE)
+                         r"|in the presence of|related to|complication of|after|following)\b", re.IGNORECASE)
 CLASSIFICATION = re.compile(r"\b(types?|subgroups?|forms?|variants?|varieties|variety|classified|subtypes?|includes?)\b",
                             re.IGNORECASE)
 OWN = re.compile(r"\b(our (?:study|series|patients?|cases?|case)|in this (?:study|series)|we (?:report|treated|observed))\b",
                  re.IGNORECASE)
-ANAPHOR = re.compile(r"^\W*(?:\w+\s+){0,2}(it|its)\b|\b(this|the same) (molecule|drug|agent|treatment|therapy|product)\b",
+ANAPHOR = re.compile(r"^\W*(?:\w+\s+){0,5}(it|its)\b|\b(this|the same) (molecule|drug|agent|treatment|therapy|product)\b",
                      re.IGNORECASE)
 CAUSE = re.compile(r"\b(?:after|following|due to|caused by|secondary to)\s+(?:an?\s+|the\s+)?"
                    r"((?:(?:extravasation|injection|infusion|administration|application)\s+of\s+)?[^,.;()]{3,60}?)"
@@ -237,7 +237,7 @@ def _adjective_types(ctx: Context, sentence: str) -> list[Concept]:
             if len(label.split()) == 1:
                 firsts[label.casefold()] = (label, iri)
     out = []
-    for m in re.finditer(r"\b([a-z]+)\b", sentence):
+    for m in re.finditer(r"\b([A-Za-z]+)\b", sentence):
         word = m.group(1).casefold()
         if word in firsts and word not in {"benign", "calcinosis"}:
             label, iri = firsts[word]
@@ -395,6 +395,12 @@ def _result(sentence: str, c: Concept, is_test: bool) -> str | None:
 
 
 def _case_findings(ctx, sentence, found, findings, where) -> None:
+    for m in re.finditer(r"\b([a-z]{3,})less\b", sentence, re.IGNORECASE):  # "painless": pain, negative
+        for c in ctx.concepts(m.group(1)):
+            if c.kind in ("finding", "hpo") and c.end == len(m.group(1)) and \
+                    not any(f["_label"] == c.label for f in findings):
+                findings.append({"type": c.label if c.kind == "finding" else Note(c.label, c.source),
+                                 "_label": c.label, "result": "negative", "where": where})
     for c in found:
         if c.kind not in ("finding", "hpo"):
             continue
@@ -407,6 +413,11 @@ def _case_findings(ctx, sentence, found, findings, where) -> None:
         result = _result(sentence, c, is_test)
         if result:
             finding["result"] = result
+        site = next((s for s in found if s.kind == "site" and s.start >= c.end and
+                     re.fullmatch(r"\s+(?:of|in|on|at|over)\s+(?:the\s+)?(?:(?:right|left)\s+)?", sentence[c.end:s.start])),
+                    None)
+        if site:
+            finding["site"] = site.label
         finding["where"] = where
         findings.append(finding)
 
@@ -672,13 +683,28 @@ def _association_statements(ctx, sentence, found, evidence) -> list[dict[str, An
             for c in dict((c.label, c) for c in subtypes).values():
                 out.append({"id": f"type-{slug(c.label)}", "kind": "classification", "subtype": c.label,
                             "parent": parent, "evidence": dict(evidence)})
-            return out
         types = types + [c for c in adjectives if re.match(r"\s+(type|form|variety|variant)\b",
                                                            sentence[c.end:c.end + 10], re.IGNORECASE)]
-    diseases = [c for c in found if c.kind == "diagnosis" and c.label not in GENERIC]
-    if types and diseases and ASSOCIATION.search(sentence):
-        calcinosis = next((c.label for c in types if c.label != "calcinosis cutis"), types[0].label)
+    types = types + [c for c in _adjective_types(ctx, sentence)
+                     if re.match(r"\s+(calcification|calcinosis|type|form|variety|variant)\b", sentence[c.end:c.end + 14],
+                                 re.IGNORECASE) and not any(f.start <= c.start < f.end for f in found)]
+    if not types and re.search(r"\bcalcinosis\b", sentence, re.IGNORECASE):
+        at = re.search(r"\bcalcinosis\b", sentence, re.IGNORECASE).start()
+        types = [Concept(at, at, "calcinosis", "calcinosis cutis", "calcinosis", "ontology", "")]
+    offset = 0
+    for clause in clauses(sentence):
+        start = sentence.find(clause, offset)
+        offset, end = start + len(clause), start + len(clause)
+        if not ASSOCIATION.search(clause):
+            continue
+        here = [c for c in types if start <= c.start <= end] or types
+        diseases = [c for c in found if start <= c.start < end and c.kind in ("diagnosis", "finding")
+                    and c.label not in GENERIC and not any(a.endswith("/DiagnosticTest") for a in ctx.ancestors(c.iri))]
         for d in dict((c.label, c) for c in diseases).values():
+            specific = [t for t in here if t.label != "calcinosis cutis"] or here
+            if not specific:
+                continue
+            calcinosis = min(specific, key=lambda t: abs(t.start - d.start)).label
             out.append({"id": f"association-{slug(d.label)}", "kind": "association", "calcinosis": calcinosis,
                         "condition": d.label, "evidence": dict(evidence)})
     return out
