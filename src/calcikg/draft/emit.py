@@ -47,6 +47,9 @@ def emit(obj: Any, indent: int = 0) -> list[str]:
             continue
         comment = ""
         if isinstance(value, Note):
+            if value.value is None:  # left for the curator: a comment keeps the record schema-valid
+                lines.append(f"{pad}# {key}:  {value.comment}")
+                continue
             comment = f"  # {value.comment}"
             value = value.value
         if isinstance(value, dict) and value:
@@ -100,6 +103,7 @@ report:
   read_note:  # what was curated from, when not the full text
   url:  # optional: where the report can be read
   source_file:  # optional: the text file the record was curated from (under the reports folder)
+  study_period:  # a case series' period as printed, e.g. 2003-2019
 
 references:  # every entry of the reference list, numbered as printed
   - number: 1
