@@ -10,6 +10,7 @@ Commands (each one call into a library stage):
   calcikg query NAME [--param k=v]...  run a stored query (embedded, or --endpoint URL)
   calcikg serve [--port N]             read-only SPARQL server (Oxigraph) over the built graph
   calcikg export --format F            the graph or the SSSOM mappings for other tools
+  calcikg draft REPORT.txt [-o FILE]   a draft record (status: draft) from a report's text, to review
 
 Exit codes: 0 success (or the graph conforms), 1 validation found problems, 2 bad input
 (a record, a query name, a parameter, a missing build).
@@ -118,6 +119,26 @@ def _cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_draft(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from calcikg.draft import draft_text, read_report, skeleton, write_new
+
+    if args.report is None:
+        if not args.id:
+            raise UsageError("give a report text (calcikg draft REPORT.txt) or --id ID for an empty skeleton")
+        content = skeleton(args.id)
+    else:
+        path = Path(args.report)
+        content = draft_text(read_report(path), path.name, args.id)
+    if args.output:
+        write_new(Path(args.output), content)
+        print(f"wrote {args.output} (status: draft; review it following docs/curating.md)", file=sys.stderr)
+    else:
+        sys.stdout.write(content)
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="calcikg", description=__doc__.split("\n\n")[0],
                                 epilog="See README.md for the data model, the records and the stored queries.")
@@ -200,6 +221,17 @@ def parser() -> argparse.ArgumentParser:
     e.add_argument("--format", required=True, choices=sorted(EXPORTERS))
     e.add_argument("--output", "-o", help="file to write (default: standard output)")
     e.set_defaults(func=_cmd_export)
+
+    d = sub.add_parser("draft", help="draft a record from a report's plain text, for a curator to review",
+                       description="Read a report's plain text and write a draft record in the record format "
+                                   "(status: draft, locators, terms resolved against the ontology and the HPO, "
+                                   "term candidates at the end, summaries left to the curator). Without a text, "
+                                   "--id ID writes an empty skeleton with every field commented.")
+    d.add_argument("report", nargs="?", help="the report's plain text (UTF-8)")
+    d.add_argument("--output", "-o", metavar="FILE",
+                   help="write here (never overwrites an existing file); default: standard output")
+    d.add_argument("--id", help="record id (default: first author's surname + year, lowercase)")
+    d.set_defaults(func=_cmd_draft)
     return p
 
 
