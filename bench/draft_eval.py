@@ -29,7 +29,7 @@ sys.path.insert(0, str(ROOT / "src"))
 from calcikg import paths  # noqa: E402
 
 TERM_KEYS = {"condition", "site", "type", "intervention", "concomitant", "conditions", "calcinosis", "subtype",
-             "parent", "of", "differential", "about", "agent"}
+             "parent", "of", "differential", "about", "agent", "subject"}
 TARGETS = {"concepts": (0.90, 0.70), "ages": (1.0, None), "sexes": (1.0, None), "references": (1.0, None),
            "cited treatment statements": (0.80, None)}
 

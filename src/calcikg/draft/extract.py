@@ -695,6 +695,14 @@ def _association_statements(ctx, sentence, found, evidence) -> list[dict[str, An
         here = [c for c in types if start <= c.start <= end] or types
         diseases = [c for c in found if start <= c.start < end and c.kind in ("diagnosis", "finding")
                     and c.label not in GENERIC and not any(a.endswith("/DiagnosticTest") for a in ctx.ancestors(c.iri))]
+        if not here:  # about another term (a differential): the term before the cue, the diseases after it
+            cue = start + ASSOCIATION.search(clause).start()
+            subjects = [c for c in diseases if c.end <= cue]
+            for s in subjects[:1]:
+                for d in dict((c.label, c) for c in diseases if c.start >= cue).values():
+                    out.append({"id": f"association-{slug(s.label)}-{slug(d.label)}", "kind": "association",
+                                "subject": s.label, "condition": d.label, "evidence": dict(evidence)})
+            continue
         for d in dict((c.label, c) for c in diseases).values():
             specific = [t for t in here if t.label != "calcinosis cutis"] or here
             if not specific:
