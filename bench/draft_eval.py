@@ -35,13 +35,14 @@ TARGETS = {"concepts": (0.90, 0.70), "ages": (1.0, None), "sexes": (1.0, None), 
 
 
 def seed_pairs() -> list[tuple[Path, Path]]:
-    """The seed reports whose texts are in the reports folder, each with its curated record."""
+    """Every curated report whose text is in a reports folder, each with its curated record."""
     out = []
     for record in sorted(paths.RECORDS_DIR.glob("*.yaml")):
         data = yaml.safe_load(record.read_text(encoding="utf-8"))
         source = (data.get("report") or {}).get("source_file")
-        if source and (paths.REPORTS_DIR / source).exists():
-            out.append((paths.REPORTS_DIR / source, record))
+        text = paths.report_text(source) if source else None
+        if text is not None:
+            out.append((text, record))
     return out
 
 
@@ -216,7 +217,7 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     pairs = [(Path(t), Path(r)) for t, r in args.pair] if args.pair else seed_pairs()
     if not pairs:
-        print(f"no report texts found in {paths.REPORTS_DIR} (set CALCIKG_REPORTS or give --pair TEXT RECORD): "
+        print(f"no report texts found in {paths.REPORTS_DIRS} (set CALCIKG_REPORTS or give --pair TEXT RECORD): "
               "nothing to evaluate")
         return 0
     from calcikg.draft import _matcher, draft_report

@@ -157,7 +157,7 @@ def test_doses_as_printed():
 
 # ------------------------------------------------------------------------------------ truth rules
 def _texts() -> list[Path]:
-    seeds = sorted(paths.REPORTS_DIR.glob("*.txt")) if paths.REPORTS_DIR.is_dir() else []
+    seeds = sorted(t for d in paths.REPORTS_DIRS if d.is_dir() for t in d.glob("*.txt"))
     return sorted(DRAFT.glob("*.txt")) + seeds
 
 
@@ -250,7 +250,7 @@ def test_evaluation_script_runs_on_the_seeds(capsys):
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     if not module.seed_pairs():
-        pytest.skip(f"no seed report texts in {paths.REPORTS_DIR}")
+        pytest.skip(f"no seed report texts in {paths.REPORTS_DIRS}")
     assert module.main(["--no-fenominal"]) == 0
     out = capsys.readouterr().out
     assert out.count("| references |") == len(module.seed_pairs())

@@ -254,12 +254,30 @@ def test_every_mapped_code_is_verified(graph, ontology, verified, converter):
     allowed = _verified_index(verified)
     mapped = _mapped_codes(graph, converter) | _mapped_codes(mapping_triples(), converter)
     assert any(p == "exactMatch" for _, p, _ in mapped), "the built graph has no mappings: run 'calcikg build'"
-    lexical = {(r["subject_id"].removeprefix("ckg:"), r["object_id"]) for r in _read_sssom(paths.MAPPINGS)[1]
+    rows = _read_sssom(paths.MAPPINGS)[1]
+    lexical = {(r["subject_id"].removeprefix("ckg:"), r["object_id"]) for r in rows
                if r["mapping_justification"] == LEXICAL}  # verified in hp.obo itself by tests/test_hpo.py
+    lexical |= {(r["subject_id"].removeprefix("ckg:"), r["object_id"]) for r in rows
+                if r["object_id"].startswith("ECO:")}  # read in the ECO release: test_eco_rows_name_their_release
     wrong = sorted(f"ckg:{cls} {pred} {curie}" for cls, pred, curie in mapped
                    if (cls, *_key(curie)) not in allowed and (cls, curie) not in lexical)
     assert not wrong, ("mapped codes not in verified_codes.tsv for that entity and vocabulary "
                        "(remove them from mappings/calcikg.sssom.tsv and rebuild):\n" + "\n".join(wrong))
+
+
+def test_eco_rows_name_their_release(mapping_set):
+    """The evidence kinds' ECO codes carry their source like every other code: the ECO release read."""
+    _meta, rows = mapping_set
+    eco = {r["subject_id"]: (r["predicate_id"], r["object_id"], r["object_label"], r["comment"]) for r in rows
+           if r["object_id"].startswith("ECO:")}
+    assert {k: v[:3] for k, v in eco.items()} == {
+        "ckg:AuthorStatement": ("skos:closeMatch", "ECO:0000034", "author statement without traceable support"),
+        "ckg:CitedLiteratureClaim": ("skos:closeMatch", "ECO:0000033", "author statement supported by traceable reference"),
+        "ckg:OwnPatientObservation": ("skos:broadMatch", "ECO:0000204", "author statement"),
+    }
+    for _p, code, label, comment in eco.values():
+        assert "eco-basic.obo@0069fe0a (data-version eco/releases/2024-02-02)" in comment
+        assert f"{code} '{label}'" in comment
 
 
 # -- (2) nothing unverified or conflicting is mapped --------------------------------------------------

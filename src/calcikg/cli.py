@@ -42,9 +42,9 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     if args.record:
         from calcikg.corpus import check_record
 
-        report = check_record(Path(args.record), engine=args.engine, reports_dir=args.reports)
+        report = check_record(Path(args.record), engine=args.engine, reports_dirs=args.reports)
     else:
-        report = validate(reasoner=not args.no_reasoner, reports_dir=args.reports)
+        report = validate(reasoner=not args.no_reasoner, reports_dirs=args.reports)
     if args.format == "json":
         print(json.dumps({"conforms": report.conforms, "checks": report.checks, "problems": report.as_dicts()},
                          indent=2))
@@ -164,9 +164,9 @@ def parser() -> argparse.ArgumentParser:
                         "report; no HermiT (run the full validate after 'calcikg build')")
     v.add_argument("--engine", choices=["pyshacl", "pyrudof"], default="pyshacl",
                    help="SHACL engine for --record (pyrudof is faster; pyshacl is the one the full validate runs)")
-    v.add_argument("--reports", metavar="DIR", type=Path,
-                   help="folder holding the report texts the records name in 'source_file' (default: "
-                        "CALCIKG_REPORTS, else ../shared/reports); without such a folder the texts are not checked")
+    v.add_argument("--reports", metavar="DIR", type=Path, action="append",
+                   help="a folder holding report texts the records name in 'source_file' (repeatable; default: "
+                        "CALCIKG_REPORTS, else reports/ and ../shared/reports); without any, texts are not checked")
     v.set_defaults(func=_cmd_validate)
 
     t = sub.add_parser("terms", help="find a term (CalciKG and HPO) by label, synonym, CURIE or external code",

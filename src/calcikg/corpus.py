@@ -479,7 +479,7 @@ def validate_added(store, record_file: Path, *, engine: str = "pyshacl", validat
 
 
 def check_record(record_file: Path, graph_file: Path | None = None, *, engine: str = "pyshacl",
-                 reports_dir: Path | None = None):
+                 reports_dirs: list[Path] | None = None):
     """``calcikg validate --record``: one record (new or changed) against the built graph.
 
     The built graph is loaded into a throwaway Oxigraph store; a report already in it (a changed
@@ -503,7 +503,7 @@ def check_record(record_file: Path, graph_file: Path | None = None, *, engine: s
               + (f" (its previous version, {removed:,} triples, left out)" if removed else ""),
               "no patient names in the record file"]
     problems += _record_text_problems(Path(record_file), built)
-    missing, checked = source_text_problems(_record_source_file(Path(record_file), built), reports_dir)
+    missing, checked = source_text_problems(_record_source_file(Path(record_file), built), reports_dirs)
     checks.append(checked)
     return Report(problems=problems + missing, checks=checks)
 

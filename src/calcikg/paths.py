@@ -28,7 +28,18 @@ DATA_TTL = ROOT / "kg" / "calcikg-data.ttl"
 GRAPH_OWL = ROOT / "kg" / "calcikg.owl"
 CATALOG = ROOT / "kg" / "catalog-v001.xml"
 
-#: Where the report texts are read (records name a file here): CALCIKG_REPORTS, or --reports, or
-#: ../shared/reports beside the checkout. Users who do not hold the texts simply have none.
-REPORTS_DIR = Path(os.environ.get("CALCIKG_REPORTS") or ROOT.parent / "shared" / "reports")
+#: Where the report texts are read (a record's 'source_file' names a file in one of them): the
+#: folders of CALCIKG_REPORTS (separated by os.pathsep) or of --reports; by default the project's
+#: reports/ (texts whose licence allows committing them) and ../shared/reports beside the checkout.
+#: Users who do not hold the texts simply have none of these folders.
+REPORTS_DIRS = ([Path(p) for p in os.environ["CALCIKG_REPORTS"].split(os.pathsep) if p]
+                if os.environ.get("CALCIKG_REPORTS") else [ROOT / "reports", ROOT.parent / "shared" / "reports"])
+
+
+def report_text(name: str, folders: list[Path] | None = None) -> Path | None:
+    """The report text file ``name`` in the first reports folder that holds it, or None."""
+    for folder in folders or REPORTS_DIRS:
+        if (folder / name).is_file():
+            return folder / name
+    return None
 VOCAB_DIR = Path(os.environ.get("CALCIKG_VOCAB") or ROOT.parent / "shared" / "vocab")

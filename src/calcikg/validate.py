@@ -171,21 +171,25 @@ def graph_privacy_problems(data: Graph) -> list[Problem]:
     return privacy_problems(texts)
 
 
-def source_text_problems(reports: list[tuple[str, str, str]], reports_dir: Path | None = None) -> tuple[list[Problem], str]:
-    """Each ``(report, label, source file)`` whose text is not in the reports folder; and the check's name.
+def source_text_problems(reports: list[tuple[str, str, str]],
+                         reports_dirs: list[Path] | None = None) -> tuple[list[Problem], str]:
+    """Each ``(report, label, source file)`` whose text is in none of the reports folders; and the
+    check's name.
 
     Users who do not hold the texts have no reports folder: then nothing is checked, and the check's
     name says so (it is not a failure).
     """
-    reports_dir = Path(reports_dir or paths.REPORTS_DIR)
-    if not reports_dir.is_dir():
-        return [], (f"source texts: not checked (no reports folder {reports_dir}; name one with --reports DIR "
+    folders = [Path(d) for d in (reports_dirs or paths.REPORTS_DIRS)]
+    held = [d for d in folders if d.is_dir()]
+    shown = ", ".join(map(str, folders))
+    if not held:
+        return [], (f"source texts: not checked (no reports folder: {shown}; name one with --reports DIR "
                     "or CALCIKG_REPORTS)")
     problems = [Problem("source text", report, label, "ckg:sourceFile",
-                        f"the report text {name!r} is not in {reports_dir}: correct 'source_file' in the 'report' "
-                        "block, or name the folder that holds the texts with --reports DIR", value=name)
-                for report, label, name in reports if not (reports_dir / name).is_file()]
-    return problems, f"source texts in {reports_dir}"
+                        f"the report text {name!r} is in none of {', '.join(map(str, held))}: correct 'source_file' "
+                        "in the 'report' block, or name the folder that holds it with --reports DIR", value=name)
+                for report, label, name in reports if paths.report_text(name, held) is None]
+    return problems, f"source texts in {', '.join(map(str, held))}"
 
 
 def _graph_source_files(data: Graph) -> list[tuple[str, str, str]]:
@@ -196,7 +200,7 @@ def _graph_source_files(data: Graph) -> list[tuple[str, str, str]]:
 
 
 def validate(graph_file: Path | None = None, *, reasoner: bool = True, shapes_file: Path | None = None,
-             reports_dir: Path | None = None) -> Report:
+             reports_dirs: list[Path] | None = None) -> Report:
     """Validate the built graph; problems are mapped back to the record file and line."""
     graph_file = graph_file or paths.GRAPH_TTL
     if not graph_file.exists():
@@ -213,7 +217,7 @@ def validate(graph_file: Path | None = None, *, reasoner: bool = True, shapes_fi
     report.problems += shacl_problems(data, shapes)
     report.problems += violation_query_problems(data)
     report.problems += graph_privacy_problems(data)
-    missing, checked = source_text_problems(_graph_source_files(data), reports_dir)
+    missing, checked = source_text_problems(_graph_source_files(data), reports_dirs)
     report.checks.append(checked)
     report.problems += missing
     if reasoner:
