@@ -3,7 +3,7 @@
 Commands (each one call into a library stage):
 
   calcikg build                        records + ontology + templates + mappings -> kg/ and ontology/ releases
-  calcikg validate [--format json]     SHACL shapes, violation queries, HermiT consistency
+  calcikg validate [--format json]     SHACL shapes, violation queries, patient names, source texts, HermiT
   calcikg validate --record FILE       one new or changed record against the built graph, in seconds
   calcikg terms TEXT [--kind K]        find a term: labels, synonyms, CURIEs, external codes, HPO
   calcikg queries                      list the stored queries and their parameters
@@ -11,6 +11,7 @@ Commands (each one call into a library stage):
   calcikg serve [--port N]             read-only SPARQL server (Oxigraph) over the built graph
   calcikg export --format F            the graph or the SSSOM mappings for other tools
   calcikg draft REPORT.txt [-o FILE]   a draft record (status: draft) from a report's text, to review
+  calcikg privacy-hash NAME...         the salted hash of a patient name, for kg/privacy/patient-name-hashes.txt
 
 Exit codes: 0 success (or the graph conforms), 1 validation found problems, 2 bad input
 (a record, a query name, a parameter, a missing build).
