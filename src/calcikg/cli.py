@@ -31,8 +31,10 @@ def _cmd_build(args: argparse.Namespace) -> int:
     from calcikg.build import build
 
     result = build()
+    from calcikg import paths
+
     for path, size in result.files.items():
-        print(f"wrote {path.relative_to(path.parents[1])} ({size:,} bytes)")
+        print(f"wrote {path.relative_to(paths.ROOT)} ({size:,} bytes)")
     print(f"{result.ontology_triples:,} ontology triples, {result.data_triples:,} graph triples")
     return 0
 

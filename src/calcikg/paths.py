@@ -19,6 +19,8 @@ SHAPES = ROOT / "shapes" / "calcikg-shapes.ttl"
 #: Salted hashes of the patient names the reports print (src/calcikg/privacy.py).
 NAME_HASHES = ROOT / "kg" / "privacy" / "patient-name-hashes.txt"
 QUERIES_DIR = ROOT / "queries"
+#: The README: `calcikg build` rewrites its coverage block (between COVERAGE_MARKERS) from the graph.
+README = ROOT / "README.md"
 
 #: Built graph: ontology + mappings + instances, the file queries and the server load.
 GRAPH_TTL = ROOT / "kg" / "calcikg.ttl"

@@ -371,6 +371,15 @@ def run(name: str, given: dict[str, str] | None = None, endpoint: str | None = N
 
 
 # -- output -------------------------------------------------------------------------------------
+def _resting_on(result: Result) -> str:
+    """``, from 2 reports``: how many curated reports the rows rest on (when the query names them)."""
+    columns = [c for c in result.columns if c == "report" or c.startswith("report_")]
+    reports = {r[c] for r in result.rows for c in columns if r[c]}
+    if not columns or not result.rows:
+        return ""
+    return f", from {len(reports)} report{'s' if len(reports) != 1 else ''}"
+
+
 def format_result(result: Result, fmt: str, width: int = 60) -> str:
     """``table`` (for people, long cells cut), ``csv`` (header row) or ``json`` (list of objects)."""
     if fmt == "json":
@@ -393,5 +402,5 @@ def format_result(result: Result, fmt: str, width: int = 60) -> str:
     lines = [" | ".join(c.ljust(w) for c, w in zip(result.columns, widths)).rstrip(),
              "-+-".join("-" * w for w in widths)]
     lines += [" | ".join(v.ljust(w) for v, w in zip(row, widths)).rstrip() for row in cells]
-    lines.append(f"({len(result.rows)} row{'s' if len(result.rows) != 1 else ''})")
+    lines.append(f"({len(result.rows)} row{'s' if len(result.rows) != 1 else ''}{_resting_on(result)})")
     return "\n".join(lines) + "\n"

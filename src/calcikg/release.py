@@ -96,6 +96,47 @@ def write_all(files: dict[Path, bytes]) -> None:
         os.replace(tmp, target)
 
 
+COVERAGE_START = "<!-- coverage: written by `calcikg build` from queries/coverage.rq; do not edit by hand -->"
+COVERAGE_END = "<!-- /coverage -->"
+
+
+def coverage_block(full: Graph) -> str:
+    """What the graph covers, in Markdown, from the stored query ``coverage`` run on ``full``."""
+    from calcikg.query import get_query, run_rdflib
+
+    rows = run_rdflib(get_query("coverage"), {}, full).rows
+    by_kind: dict[str, list[dict]] = {}
+    for r in rows:
+        by_kind.setdefault(r["kind"], []).append(r)
+    graph = {r["item"]: r for r in by_kind.get("graph", [])}
+
+    def items(kind: str) -> str:
+        found = by_kind.get(kind, [])
+        return "; ".join(f"{r['item']} {r['cases']} / {r['reports']}" for r in found) or "none"
+
+    reports = graph.get("curated reports", {}).get("reports", "0")
+    cases = graph.get("patient cases", {}).get("cases", "0")
+    ages = ", ".join(f"{r['cases']} {r['item']}" for r in by_kind.get("age group", []))
+    return "\n".join([
+        COVERAGE_START,
+        f"**What the graph holds** (this build; cases / reports for each item): {reports} curated reports, "
+        f"{cases} patient cases ({ages or 'none'}).",
+        "",
+        f"- **Calcinosis types** of the cases: {items('calcinosis type')}.",
+        f"- **Underlying diseases** the reports give: {items('underlying disease')}.",
+        f"- **Treatments given** to the patients: {items('treatment given')}.",
+        COVERAGE_END,
+    ])
+
+
+def with_coverage(readme: str, block: str) -> str:
+    """``readme`` with its coverage block replaced by ``block`` (unchanged when it has no block)."""
+    start, end = readme.find(COVERAGE_START), readme.find(COVERAGE_END)
+    if start == -1 or end == -1:
+        return readme
+    return readme[:start] + block + readme[end + len(COVERAGE_END):]
+
+
 def release_files(ontology: Graph, data: Graph) -> dict[Path, bytes]:
     """Every released file's path and content.
 
@@ -113,12 +154,16 @@ def release_files(ontology: Graph, data: Graph) -> dict[Path, bytes]:
     for t in data:
         if not (t[0] == URIRef(DATA_GRAPH_IRI)):  # one owl:Ontology header per file
             full.add(t)
-    return {
+    files = {
         paths.ONTOLOGY_RELEASE: rdfxml(ontology),
         paths.DATA_TTL: turtle(data),
         paths.GRAPH_TTL: turtle(full),
         paths.GRAPH_OWL: rdfxml(full),
         paths.CATALOG: catalog(paths.ONTOLOGY_RELEASE, paths.CATALOG),
     }
+    if paths.README.exists():  # the README's coverage block, computed from the graph
+        readme = paths.README.read_text(encoding="utf-8")
+        files[paths.README] = with_coverage(readme, coverage_block(full)).encode("utf-8")
+    return files
 
 
