@@ -40,6 +40,10 @@ PAIR_STATEMENTS = {
                        ("parent", "domain term", CKG.parentType), "{a} as a kind of {b}"),
     "differential": (("of", "domain term", CKG.differentialOf),
                      ("differential", "domain term", CKG.differentialDiagnosis), "{b} as a differential of {a}"),
+    "cause": (("calcinosis", "calcinosis", CKG.calcinosisType), ("agent", "cause", CKG.causalAgent),
+              "{b} as a cause of {a}"),
+    "characteristic": (("about", "domain term", CKG.aboutTerm), ("aspect", "aspect", CKG.statementAspect),
+                       "{b} of {a}"),
 }
 STATEMENT_CLASS = {
     "treatment": CKG.TreatmentClaim,
@@ -311,6 +315,7 @@ class _RecordBuilder:
                     raise self.record.error(p + ["combined_with", j], f"case {n} has no other episode {other}")
                 self.add(e, CKG.combinedWith, CKD[f"{local}-ep{other}"])
             outcome = self.treatment(e, f"{local}-ep{ep['number']}", ep, p)
+            self.hedge(e, ep)
             intervention = self.terms.resolve(ep["intervention"], "treatment").label
             self.add(e, RDFS.label, f"{intervention}, episode {ep['number']} of case {n} of {self.label}")
             self.add(e, CKG.hasEvidence, self.evidence(f"{local}-ep{ep['number']}", ep["evidence"], p + ["evidence"],
@@ -384,7 +389,6 @@ class _RecordBuilder:
             self.add(node, CKG.diseaseOutcome, self.term(t["disease_outcome"], "outcome", path + ["disease_outcome"]))
         self.add(node, CKG.outcomeNote, t.get("outcome_note"))
         self.add(node, CKG.stopReason, t.get("stop_reason"))
-        self.hedge(node, t)
         for j, other in enumerate(t.get("concomitant", [])):
             self.add(node, CKG.concomitantTreatment, self.term(other, "treatment", path + ["concomitant", j]))
         return outcome
@@ -408,21 +412,6 @@ class _RecordBuilder:
             self.add(s, prop_a, a)
             self.add(s, prop_b, b)
             what = wording.format(a=self.terms.label(a), b=self.terms.label(b))
-            self.hedge(s, st)
-        elif kind == "cause":
-            calcinosis = self.term(st["calcinosis"], "calcinosis", path + ["calcinosis"])
-            agent = self.term(st["agent"], "cause", path + ["agent"])
-            self.add(s, CKG.calcinosisType, calcinosis)
-            self.add(s, CKG.causalAgent, agent)
-            self.hedge(s, st)
-            what = f"{self.terms.label(agent)} as a cause of {self.terms.label(calcinosis)}"
-        elif kind == "characteristic":
-            about = self.term(st["about"], "domain term", path + ["about"])
-            aspect = self.term(st["aspect"], "aspect", path + ["aspect"])
-            self.add(s, CKG.aboutTerm, about)
-            self.add(s, CKG.statementAspect, aspect)
-            self.hedge(s, st)
-            what = f"{self.terms.label(aspect)} of {self.terms.label(about)}"
         else:  # cohort
             direction = None
             self.add(s, CKG.cohortOf, self.report)
@@ -435,6 +424,7 @@ class _RecordBuilder:
                 self.add(s, CKG.calcinosisOutcome, self.term(st["calcinosis_outcome"], "outcome", path + ["calcinosis_outcome"]))
             self.about_cases(s, st.get("cases", []), path + ["cases"])
             what = self.terms.label(measure)
+        self.hedge(s, st)
         self.add(s, RDFS.comment, st.get("note"))
         self.add(s, RDFS.label, f"{what} ({self.label}, statement {st['id']})")
         self.add(s, CKG.hasEvidence, self.evidence(local, st["evidence"], path + ["evidence"], direction=direction))
