@@ -12,7 +12,9 @@ and fenominal over the same names (ontology labels and exact synonyms + HPO), on
 
 A report whose text is not held here (its page prints no licence that lets the project keep it) is
 measured on the draft its curator made and kept in ``kg/drafts/ID.draft.yaml``: the same figures,
-without the time and the recognition comparison. A last table sums up every report in one line.
+without the time and the recognition comparison. A curator who holds such texts names their folder
+(``CALCIKG_REPORTS=DIR:../shared/reports``, a text found by its ``source_file`` or as ``ID.txt``) to
+measure the current drafter on them. A last table sums up every report in one line.
 """
 
 from __future__ import annotations
@@ -56,8 +58,8 @@ def seed_pairs() -> list[tuple[Path, Path]]:
     out = []
     for record in sorted(paths.RECORDS_DIR.glob("*.yaml")):
         data = yaml.safe_load(record.read_text(encoding="utf-8"))
-        source = (data.get("report") or {}).get("source_file")
-        text = paths.report_text(source) if source else None
+        source = (data.get("report") or {}).get("source_file") or f"{record.stem}.txt"  # a text held by its id
+        text = paths.report_text(source)
         if text is not None:
             out.append((text, record))
     return out
@@ -109,10 +111,8 @@ def compare(draft: dict, record: dict, index) -> dict[str, tuple]:
     rows["concepts"] = (len(want & got), len(got), len(want))
     cases_w = {c["number"]: c for c in record.get("cases") or []}
     cases_d = {c["number"]: c for c in draft.get("cases") or []}
-    ages = [(n, c["age_at_presentation"]["value"], c["age_at_presentation"]["unit"])
-            for n, c in cases_w.items() if "age_at_presentation" in c]
-    ages_d = [(n, c["age_at_presentation"]["value"], c["age_at_presentation"]["unit"])
-              for n, c in cases_d.items() if "age_at_presentation" in c]
+    ages = [(n, *_age(c["age_at_presentation"])) for n, c in cases_w.items() if "age_at_presentation" in c]
+    ages_d = [(n, *_age(c["age_at_presentation"])) for n, c in cases_d.items() if "age_at_presentation" in c]
     rows["ages"] = (len(set(ages) & set(ages_d)), len(ages_d), len(ages))
     sexes = [(n, c["sex"]) for n, c in cases_w.items()]
     sexes_d = [(n, c["sex"]) for n, c in cases_d.items()]
@@ -134,6 +134,11 @@ def compare(draft: dict, record: dict, index) -> dict[str, tuple]:
                for s in draft.get("statements") or [] if s.get("kind") == "treatment" and s["evidence"].get("cites")]
     rows["cited treatment statements"] = (_multiset_match(cited, cited_d), len(cited_d), len(cited))
     return rows
+
+
+def _age(age: dict) -> tuple:
+    """An age as (value or (min, max), unit): a single value, or a range such as "in his 20s"."""
+    return (age.get("value", (age.get("min"), age.get("max"))), age.get("unit"))
 
 
 def _dose_keys(cases: dict, index) -> set[tuple]:
