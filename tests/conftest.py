@@ -82,7 +82,7 @@ def graph():
 def project_copy(tmp_path, monkeypatch):
     """A throw-away copy of the project's data files, with calcikg.paths pointed at it."""
     root = tmp_path / "project"
-    for sub in ("ontology", "kg", "queries", "shapes", "mappings"):
+    for sub in ("ontology", "kg", "queries", "shapes", "mappings", "reports"):
         if (paths.ROOT / sub).exists():
             shutil.copytree(paths.ROOT / sub, root / sub)
     for name in dir(paths):

@@ -38,7 +38,7 @@ def _calcikg(home: Path, *args: str) -> subprocess.CompletedProcess:
 def third(tmp_path_factory) -> Path:
     """A copy of the project's data with the synthetic record added, built."""
     root = tmp_path_factory.mktemp("third") / "project"
-    for sub in ("ontology", "kg", "queries", "shapes", "mappings"):
+    for sub in ("ontology", "kg", "queries", "shapes", "mappings", "reports"):
         shutil.copytree(paths.ROOT / sub, root / sub)
     shutil.copy(SYNTHETIC, root / "kg" / "records" / SYNTHETIC.name)
     run = _calcikg(root, "build")

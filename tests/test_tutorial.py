@@ -24,8 +24,9 @@ RECORD = "kg/records/quillfeather2019.yaml"
 
 
 def _run(home: Path, *args: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "CALCIKG_HOME": str(home)}
-    env.pop("CALCIKG_REPORTS", None)
+    # the copy's own reports/ and the shared texts beside the real checkout (the copy has no ../shared)
+    env = {**os.environ, "CALCIKG_HOME": str(home),
+           "CALCIKG_REPORTS": os.pathsep.join([str(home / "reports"), str(paths.ROOT.parent / "shared" / "reports")])}
     return subprocess.run([sys.executable, "-m", "calcikg", *args], env=env, capture_output=True, text=True,
                           cwd=home)
 
@@ -63,7 +64,7 @@ def review(text: str) -> str:
 @pytest.fixture(scope="module")
 def project(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("tutorial") / "project"
-    for sub in ("ontology", "kg", "queries", "shapes", "mappings"):
+    for sub in ("ontology", "kg", "queries", "shapes", "mappings", "reports"):
         shutil.copytree(paths.ROOT / sub, root / sub)
     shutil.copytree(LETTER.parent, root / "tests" / "resources" / "draft")
     return root
@@ -80,7 +81,7 @@ def test_the_worked_example(project):
         in refused.stderr
 
     (project / RECORD).write_text(review(text), encoding="utf-8")
-    folders = ["--reports", "tests/resources/draft", "--reports", str(paths.ROOT.parent / "shared" / "reports")]
+    folders = ["--reports", "tests/resources/draft"]
     alone = _run(project, "validate", "--record", RECORD, *folders)
     assert alone.returncode == 0 and "source texts in tests/resources/draft" in alone.stdout, alone.stdout
 

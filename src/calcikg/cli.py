@@ -45,9 +45,9 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     if args.record:
         from calcikg.corpus import check_record
 
-        report = check_record(Path(args.record), engine=args.engine, reports_dirs=args.reports)
+        report = check_record(Path(args.record), engine=args.engine, reports_dirs=_reports_dirs(args))
     else:
-        report = validate(reasoner=not args.no_reasoner, reports_dirs=args.reports)
+        report = validate(reasoner=not args.no_reasoner, reports_dirs=_reports_dirs(args))
     if args.format == "json":
         print(json.dumps({"conforms": report.conforms, "checks": report.checks, "problems": report.as_dicts()},
                          indent=2))
@@ -61,6 +61,13 @@ def _cmd_terms(args: argparse.Namespace) -> int:
 
     sys.stdout.write(format_hits(lookup(" ".join(args.text), kind=args.kind, limit=args.limit), args.format))
     return 0
+
+
+def _reports_dirs(args: argparse.Namespace) -> list[Path]:
+    """The folders named with --reports, then the default ones (reports/, ../shared/reports, CALCIKG_REPORTS)."""
+    from calcikg import paths
+
+    return [*(args.reports or []), *paths.REPORTS_DIRS]
 
 
 def _cmd_queries(args: argparse.Namespace) -> int:
@@ -168,8 +175,9 @@ def parser() -> argparse.ArgumentParser:
     v.add_argument("--engine", choices=["pyshacl", "pyrudof"], default="pyshacl",
                    help="SHACL engine for --record (pyrudof is faster; pyshacl is the one the full validate runs)")
     v.add_argument("--reports", metavar="DIR", type=Path, action="append",
-                   help="a folder holding report texts the records name in 'source_file' (repeatable; default: "
-                        "CALCIKG_REPORTS, else reports/ and ../shared/reports); without any, texts are not checked")
+                   help="a further folder of report texts the records name in 'source_file' (repeatable), searched "
+                        "before CALCIKG_REPORTS or reports/ and ../shared/reports; without any folder, texts are not "
+                        "checked")
     v.set_defaults(func=_cmd_validate)
 
     t = sub.add_parser("terms", help="find a term (CalciKG and HPO) by label, synonym, CURIE or external code",

@@ -14,6 +14,7 @@ True
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -113,9 +114,10 @@ def draft_report(text: str, source_file: str, report_id: str | None = None) -> D
     references = parse_references(doc.reference_lines)
     body = "\n\n".join(p.text for p in doc.paragraphs)
     report, notes = report_fields(doc.title, doc.front, doc.back, body, source_file, doc.letter)
+    report["read"] = _read_guess(doc, text)
     if report_id:
         report["id"] = report_id
-    ctx = Context(matcher, max((r["number"] for r in references), default=0))
+    ctx = Context(matcher, max((r["number"] for r in references), default=0), title=doc.title)
     cases, statements = _cases_and_statements(ctx, doc)
     record: dict[str, Any] = {"report": _report_block(report, notes), "references": references or []}
     if cases:
@@ -132,7 +134,8 @@ def _report_block(report: dict[str, Any], notes: dict[str, str]) -> dict[str, An
     order = ["id", "title", "authors", "journal", "year", "volume", "issue", "pages", "doi", "license",
              "publication_kind", "read", "read_note", "url", "source_file", "study_period"]
     report = dict(report)
-    report["read"] = Note("full text", "full text | abstract only | partial: curator to correct")
+    report["read"] = Note(report["read"], "full text | abstract only | partial: curator to correct"
+                          + ("" if report["read"] == "full text" else " (no reference list or discussion found)"))
     out: dict[str, Any] = {}
     for key in order:
         if key in report:
@@ -143,7 +146,7 @@ def _report_block(report: dict[str, Any], notes: dict[str, str]) -> dict[str, An
 
 
 def _cases_and_statements(ctx, doc) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    from calcikg.draft.extract import AGE, draft_case, draft_statements
+    from calcikg.draft.extract import age_of, draft_case, draft_statements
 
     skip = {"Keywords", "Keyword", "Key words", "Acknowledgements", "Acknowledgments"}
     body = [p for p in doc.paragraphs if p.section.split(" > ")[0] not in skip]
@@ -159,7 +162,7 @@ def _cases_and_statements(ctx, doc) -> tuple[list[dict[str, Any]], list[dict[str
     else:
         # a single case without a heading: the paragraph that introduces the patient, and what follows
         # it while it still speaks of the patient
-        start = next((i for i, p in enumerate(body) if AGE.search(p.text) and not _cites_refs(p.text)), None)
+        start = next((i for i, p in enumerate(body) if age_of(p.text) and not _cites_refs(p.text)), None)
         if start is None:
             return [], draft_statements(ctx, body)
         chosen = [body[start]]
@@ -167,6 +170,10 @@ def _cases_and_statements(ctx, doc) -> tuple[list[dict[str, Any]], list[dict[str
             if _cites_refs(p.text) or not _about_patient(p.text):
                 break
             chosen.append(p)
+        # an unnumbered case section ("Case report", "Case presentation") is the case's too, wherever the
+        # patient was first introduced (often in the abstract or summary)
+        chosen += [p for p in body if p not in chosen and re.match(CASE_SECTION, p.section)]
+        chosen.sort(key=body.index)
         for p in chosen:
             p.case = 1
         letter = doc.letter or all(p.section == body[0].section for p in body)
@@ -192,15 +199,22 @@ def _cases_and_statements(ctx, doc) -> tuple[list[dict[str, Any]], list[dict[str
     return cases, statements
 
 
-def _cites_refs(text: str) -> bool:
-    import re
+CASE_SECTION = r"(?i)case (?:reports?|presentations?|descriptions?|history)\b"
 
+
+def _read_guess(doc, text: str) -> str:
+    """``full text`` when the text has a reference list or a discussion, else ``partial`` (a cut copy)."""
+    closing = any(re.match(r"(?i)(discussion|conclusions?|comments?|results and discussion)\b", p.section)
+                  for p in doc.paragraphs)
+    cut = re.search(r"(?i)\[rest of (?:the )?article not stored\]", text)
+    return "full text" if (doc.reference_lines or closing or doc.letter) and not cut else "partial"
+
+
+def _cites_refs(text: str) -> bool:
     return bool(re.search(r"[(\[]\d{1,3}(?:\s*[,–-]\s*\d{1,3})*[)\]]", text))
 
 
 def _about_patient(text: str) -> bool:
-    import re
-
     return bool(re.search(r"\b(the patient|our patient|the infant|the child|she|he|her|his)\b", text[:200], re.IGNORECASE))
 
 

@@ -224,6 +224,64 @@ def _ascii(s: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFKD", s) if c.isascii() and c.isalpha()).lower()
 
 
+#: A web page's author line, surname first: "Chi, Daekwan, MD*; Kamochi, Hideaki, MD; ...".
+_SEMI_AUTHOR = re.compile(rf"^\s*({_WORD}(?:[ \-]{_WORD})*),\s*([{_UP}][\w'’.\-]*(?: [{_UP}][\w'’.\-]*)*)"
+                          r"(?:,\s*[A-Z][A-Za-z.]{1,6}\*?)*\s*\*?\s*$")
+#: Given name first with affiliation marks: "Sanjiv Choudhary 1,, Ankita Srivastava 1, ...".
+_AFFIL_AUTHOR = re.compile(rf"^\s*((?:[{_UP}][{_LOW}]+ )+)({_WORD})\s*\d+(?:\s*,\s*\d+)*\s*,*\s*$")
+#: "Journal: April 2018 - Volume 6 - Issue 4 - p e1730".
+_ISSUE_LINE = re.compile(r"^(.+?):\s*(?:\w+\s+)?((?:19|20)\d\d)\s*-\s*Volume\s*(\w+)(?:\s*-\s*Issue\s*(\w+))?"
+                         r"(?:\s*-\s*p{1,2}\.?\s*([\w\-–]+))?", re.IGNORECASE)
+#: "2022 Sep 28;8(10):e10807" (year, volume, issue, pages; a PubMed-style date line).
+_PUBMED_DATE = re.compile(r"\b((?:19|20)\d\d)(?:\s+\w{3}(?:\s+\d{1,2})?)?;\s*(\d+)\((\w+)\):\s*([\w\-–]+)")
+
+
+def _front_lines(front: list[str]) -> list[str]:
+    return [line.strip() for block in front for line in block.split("\n") if line.strip()]
+
+
+def front_authors(front: list[str]) -> list[str]:
+    """Authors from a web page's front matter, when no citation line prints them."""
+    for line in _front_lines(front):
+        labelled = re.match(r"^Authors?:?\s+(.+)$", line)
+        if labelled:
+            authors, _, _ = parse_authors(re.sub(r"\s+,", ",", labelled.group(1)))
+            if len(authors) >= 1:
+                return authors
+        items = [i for i in re.split(r";|,(?=\s*[A-Z][a-z]+ [A-Z])", line) if i.strip()]
+        if len(items) >= 2 and all(_SEMI_AUTHOR.match(i) for i in line.split(";") if i.strip()) and ";" in line:
+            return [f"{_surname(m.group(1))} {_initials(m.group(2))}"
+                    for m in (_SEMI_AUTHOR.match(i) for i in line.split(";") if i.strip())]
+        parts = [i for i in re.split(r",(?!\s*\d)", line) if i.strip(" ,")]
+        if len(parts) >= 2 and all(_AFFIL_AUTHOR.match(i) for i in parts):
+            return [f"{_surname(m.group(2))} {_initials(m.group(1))}" for m in (_AFFIL_AUTHOR.match(i) for i in parts)]
+    return []
+
+
+def front_issue(front: list[str]) -> dict[str, Any]:
+    """Journal, year, volume, issue and pages from a web page's front matter lines."""
+    for line in _front_lines(front):
+        m = _ISSUE_LINE.match(line)
+        if m:
+            out = {"journal": _clean(m.group(1)), "year": int(m.group(2)), "volume": m.group(3)}
+            if m.group(4):
+                out["issue"] = m.group(4)
+            if m.group(5):
+                out["pages"] = _pages(m.group(5))
+            return out
+        m = _PUBMED_DATE.search(line)
+        if m:
+            return {"year": int(m.group(1)), "volume": m.group(2), "issue": m.group(3), "pages": _pages(m.group(4))}
+        m = re.search(r"\bPublished\b.*?\b((?:19|20)\d\d)\b.*?\bVolume\s+(?:(?:19|20)\d\d:)?(\d+)"
+                      r"(?:.*?\bPages?\s+([\w]+\s*[\-–—]\s*[\w]+))?", line)
+        if m:
+            out = {"year": int(m.group(1)), "volume": m.group(2)}
+            if m.group(3):
+                out["pages"] = _pages(m.group(3).replace("—", "-"))
+            return out
+    return {}
+
+
 def report_fields(title: str, front: list[str], back: list[str], body: str, source_file: str,
                   letter: bool) -> tuple[dict[str, Any], dict[str, str]]:
     """The ``report:`` fields, and a comment per field where the curator must look."""
@@ -249,9 +307,15 @@ def report_fields(title: str, front: list[str], back: list[str], body: str, sour
         at = rest.casefold().find(t) if t else -1
         if at >= 0:
             rest = rest[at + len(title):]
-    report["authors"] = authors
     if not authors:
-        notes["authors"] = "no citation line found: copy the authors as 'Surname AB'"
+        authors = front_authors(front)
+        if authors:
+            notes["authors"] = "read from the page's author line, not a citation line: check the name order"
+    report["authors"] = authors or ["TODO curator"]
+    if not authors:
+        notes["authors"] = "no author line found: copy the authors as 'Surname AB'"
+    if not citation:
+        report.update({k: v for k, v in front_issue(front).items() if k not in report})
     rest = rest.strip(" .,\"”“")
     jm = re.match(r"([^\d–—]+?)\s*(?:[–—-]\s*\w+\s*[–—-]\s*)?(?=(?:1[89]|20)\d\d)", rest)
     if jm and _clean(jm.group(1)):

@@ -39,6 +39,8 @@ class Note:
 # ------------------------------------------------------------------------------------ ages, sex
 AGE = re.compile(r"\b" + _NUM + r"(\s+and\s+a\s+half)?[\s-]+(year|month|week|day)s?[\s-]+old\b", re.IGNORECASE)
 AGED = re.compile(r"\baged?\s+(?:of\s+)?" + _NUM + r"(\s+and\s+a\s+half)?\s+(year|month|week|day)s?\b", re.IGNORECASE)
+#: "a man in his 20s", "a woman in her early sixties" is not read (no digits): only "in his/her NNs".
+DECADE = re.compile(r"\bin (?:his|her|their) (?:early |mid-?|late )?(\d)0'?s\b", re.IGNORECASE)
 _FEMALE = re.compile(r"\b(girl|woman|female|lady|daughter)\b", re.IGNORECASE)
 _MALE = re.compile(r"\b(boy|man|male|gentleman|son)\b", re.IGNORECASE)
 _SHE = re.compile(r"\b(she|her|hers|herself)\b", re.IGNORECASE)
@@ -48,6 +50,10 @@ _HE = re.compile(r"\b(he|his|him|himself)\b", re.IGNORECASE)
 def age_of(text: str) -> dict[str, Any] | None:
     m = AGE.search(text) or AGED.search(text)
     if not m:
+        decade = DECADE.search(text)
+        if decade:  # "in his 20s": the decade as a range
+            low = int(decade.group(1)) * 10
+            return {"min": low, "max": low + 9, "unit": "year"}
         return None
     value = number(m.group(1))
     if m.group(2):
@@ -208,6 +214,7 @@ class Context:
     matcher: Matcher
     max_ref: int
     candidates: list[tuple[str, str, str]] = field(default_factory=list)  # (phrase, kind, locator)
+    title: str = ""  # the report's title: a calcinosis type it names is the case's when the case names none
     hpo_used: dict[str, str] = field(default_factory=dict)  # label -> HPO id
 
     def concepts(self, text: str) -> list[Concept]:
@@ -279,8 +286,13 @@ def draft_case(ctx: Context, number_: int, paragraphs: list[Paragraph], whole_se
     iris = {d["_iri"] for d in diagnoses}
     diagnoses = [d for d in diagnoses if not any(d["_iri"] in ctx.ancestors(o) and o != d["_iri"] for o in iris)]
     if not any(d["_kind"] == "calcinosis" for d in diagnoses):
-        diagnoses.insert(0, {"condition": Note("calcinosis cutis", "the case text names no type: curator to choose"),
-                             "_iri": "", "_kind": "calcinosis"})
+        titled = [c for c in ctx.concepts(ctx.title) if c.kind == "calcinosis" and c.label != "calcinosis cutis"]
+        if titled:
+            diagnoses.insert(0, {"condition": Note(titled[0].label, "named in the title, not in the case text: check"),
+                                 "_iri": titled[0].iri, "_kind": "calcinosis"})
+        else:
+            diagnoses.insert(0, {"condition": Note("calcinosis cutis", "the case text names no type: curator to choose"),
+                                 "_iri": "", "_kind": "calcinosis"})
     case["diagnoses"] = [{k: v for k, v in d.items() if not k.startswith("_")} for d in diagnoses]
     if sites:
         case["sites"] = sites

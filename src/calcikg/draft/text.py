@@ -26,6 +26,10 @@ META = re.compile(
     r"|received|accepted|published|conflicts? of interests?|financial disclosure|funding|type of publication"
     r"|doi|keywords?|address|orcid|peer[- ]review|informed consent|ethics)\b", re.IGNORECASE)
 SALUTATION = re.compile(r"^(dear (editor|sir|madam|editors)|to the editor)\b", re.IGNORECASE)
+#: A section name that opens its paragraph on the same line: "Summary: Tumoral calcinosis is ...".
+INLINE_HEADING = re.compile(
+    r"^(?:\*\*)?(abstract|summary|background|introduction|objectives?|case (?:reports?|presentations?|descriptions?)"
+    r"|patients? and methods?|methods?|results?|discussion|conclusions?)(?:\*\*)?\s*:\s+(?=\S)", re.IGNORECASE)
 _SENTENCE_END = re.compile(r"[.!?:;)\]]\s*$|[.!?]\s*\[[\d,\s–-]+\]\s*$")
 
 
@@ -99,9 +103,25 @@ def _joins(previous: str, following: str) -> bool:
     return not _ends_sentence(previous) and bool(following[:1]) and (following[0].islower() or following[0] in "(,;")
 
 
+#: Lines of a saved web page that are not the article: navigation, sharing, markers of a cut copy.
+PAGE_CHROME = re.compile(r"^\s*(?:skip to main content|share this article on:?|back to top\b.*|open in a new tab"
+                         r"|={3}.*={3}|\[rest of (?:the )?article not stored\])\s*$", re.IGNORECASE | re.MULTILINE)
+
+
 def _blocks(text: str) -> list[str]:
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    return [b.strip() for b in re.split(r"\n\s*\n", text) if b.strip() and b.strip() not in {"&nbsp;", "\u00a0"}]
+    text = PAGE_CHROME.sub("", text)
+    out: list[str] = []
+    for b in re.split(r"\n\s*\n", text):
+        b = b.strip()
+        if not b or b in {"&nbsp;", "\u00a0"}:
+            continue
+        inline = INLINE_HEADING.match(b)
+        if inline:  # the heading as a block of its own, then its paragraph
+            out += [f"# {inline.group(1)}", b[inline.end():]]
+        else:
+            out.append(b)
+    return out
 
 
 def read_document(text: str) -> Document:
