@@ -400,9 +400,10 @@ def test_subtypes_hierarchy(both):
         assert by_name[name]["parent"] == "idiopathic calcinosis cutis" and by_name[name]["depth"] == "2"
         assert by_name[name]["top_level_type"] == "idiopathic calcinosis cutis"
     assert all(r["definition"] for r in rows)
-    # dystrophic, metastatic, idiopathic, iatrogenic: classified by both reports
-    assert by_name["dystrophic calcinosis cutis"]["classified_by_statements"] == "2"
-    assert by_name["calciphylaxis"]["classified_by_statements"] == "1"
+    # dystrophic, metastatic, idiopathic, iatrogenic: classified by both seed reports (further reports may add
+    # statements); calciphylaxis by the letter
+    assert int(by_name["dystrophic calcinosis cutis"]["classified_by_statements"]) >= 2
+    assert int(by_name["calciphylaxis"]["classified_by_statements"]) >= 1
 
 
 # ------------------------------------------------------------------------------ cases
