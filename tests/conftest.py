@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -90,4 +91,6 @@ def project_copy(tmp_path, monkeypatch):
         if isinstance(value, Path) and paths.ROOT in value.parents:
             monkeypatch.setattr(paths, name, root / value.relative_to(paths.ROOT))
     monkeypatch.setattr(paths, "ROOT", root)
+    # subprocesses run on the copy (CALCIKG_HOME) find the report texts where this checkout finds them
+    monkeypatch.setenv("CALCIKG_REPORTS", os.pathsep.join(str(d) for d in paths.REPORTS_DIRS))
     return root

@@ -30,7 +30,8 @@ TESTS = Path(__file__).resolve().parent
 
 
 def _calcikg(home: Path, *args: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "CALCIKG_HOME": str(home)}
+    env = {**os.environ, "CALCIKG_HOME": str(home),
+           "CALCIKG_REPORTS": os.pathsep.join(str(d) for d in paths.REPORTS_DIRS)}
     return subprocess.run([sys.executable, "-m", "calcikg", *args], env=env, capture_output=True, text=True)
 
 
@@ -206,7 +207,8 @@ CORPUS_LEVEL = ["test_queries.py", "test_graph_contents.py", "test_records.py", 
 @pytest.mark.slow
 def test_corpus_level_tests_pass_with_a_third_report(third):
     """The corpus-level test modules, run on the copy with the synthetic report present."""
-    env = {**os.environ, "CALCIKG_HOME": str(third)}
+    env = {**os.environ, "CALCIKG_HOME": str(third),
+           "CALCIKG_REPORTS": os.pathsep.join(str(d) for d in paths.REPORTS_DIRS)}
     run = subprocess.run([sys.executable, "-m", "pytest", "-q", "-x", "-m", "not slow", "-p", "no:cacheprovider",
                           *[str(TESTS / m) for m in CORPUS_LEVEL]], env=env, capture_output=True, text=True,
                          cwd=TESTS.parent)

@@ -184,9 +184,13 @@ def valid_data(records, terms) -> Graph:
 
 @pytest.fixture(scope="module")
 def valid_graph(ontology, valid_data) -> Graph:
-    """Ontology + mappings + instances, as in kg/calcikg.ttl; cases change it and undo the change."""
+    """Ontology + mappings + the HPO terms the records use + instances, as in kg/calcikg.ttl; cases change
+    it and undo the change."""
+    from calcikg.hpo import imported_terms
+
     g = Graph()
     g += ontology
+    g += imported_terms(ontology, valid_data)
     g += valid_data
     return g
 

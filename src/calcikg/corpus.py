@@ -275,6 +275,7 @@ def _fill(store, files: list[str], *, workers: int, validate: bool, engine: str,
         for part in _chunks(files, chunk):
             take(_build_chunk(part)[0])
     _refuse_clashing_ids(reports, (), "the records")
+    _import_hpo(store)
     t1 = time.perf_counter()
     if validate:
         checks = AcrossReportChecks(Path(shapes))
@@ -284,6 +285,22 @@ def _fill(store, files: list[str], *, workers: int, validate: bool, engine: str,
     t2 = time.perf_counter()
     return Corpus(store, reports, len(store), _unique(problems),
                   sorted(set(worker_peak)), {"build and validate reports": t1 - t0, "rules across reports": t2 - t1})
+
+
+def _import_hpo(store) -> None:
+    """The HPO classes the reports use, with their parents, as the whole-graph build imports them."""
+    from pyoxigraph import RdfFormat
+    from rdflib import Graph, URIRef
+
+    from calcikg.hpo import imported_terms
+
+    rows = store.query('SELECT DISTINCT ?o WHERE { ?s ?p ?o . FILTER(isIRI(?o) && '
+                       'STRSTARTS(STR(?o), "http://purl.obolibrary.org/obo/HP_")) }')
+    used = Graph()
+    for row in rows:
+        used.add((URIRef(CKD + "use"), URIRef(CKD + "use"), URIRef(row["o"].value)))
+    if len(used):
+        store.bulk_load(ntriples(imported_terms(ontology_graph(), used)).encode(), format=RdfFormat.N_TRIPLES)
 
 
 def _long(curie: str) -> str:
