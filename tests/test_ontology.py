@@ -84,7 +84,8 @@ def test_named_term_exists(terms, kind, name):
     ("juvenile dermatomyositis", "dermatomyositis"), ("dermatomyositis", "connective tissue disease"),
     ("pamidronate", "bisphosphonate"), ("diltiazem", "calcium channel blocker"),
     ("infliximab", "TNF-alpha inhibitor"), ("prednisone", "corticosteroid"),
-    ("methylprednisolone", "corticosteroid"), ("tumoral calcinosis", "idiopathic calcinosis cutis"),
+    ("methylprednisolone", "corticosteroid"), ("tumoral calcinosis", "calcinosis cutis"),
+    ("uremic tumoral calcinosis", "metastatic calcinosis cutis"), ("uremic tumoral calcinosis", "tumoral calcinosis"),
     ("CREST syndrome", "systemic sclerosis"), ("calciphylaxis", "calcinosis cutis"),
 ])
 def test_hierarchy(terms, child, parent):
