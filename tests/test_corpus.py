@@ -213,7 +213,8 @@ def faulty(builder, real_files, synthetic, ontology):
     reports = Reports({b.report_id: b.nt for b in map(builder, real_files + synthetic[:3])})
     inject_faults(reports)
     whole = Graph().parse(data=corpus.ntriples(ontology) + reports.text(), format="nt")
-    whole += imported_terms(ontology, whole)  # the HPO terms the records use, as the build imports them
+    # the HPO terms the records use, as the build imports them
+    whole += imported_terms(ontology, Graph().parse(data=reports.text(), format="nt"))
     shapes = Graph().parse(paths.SHAPES, format="turtle")
     return reports, shacl_problems(whole, shapes)
 

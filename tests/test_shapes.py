@@ -361,7 +361,7 @@ DX = "?x a ckg:Diagnosis ; rdfs:comment ?c ."
 SITE = "?x a ckg:LesionSite ; rdfs:comment ?c ."
 FINDING = "?x a ckg:Finding ; rdfs:comment ?c ; ckg:locator ?l ."
 AGE = "?x a ckg:Age ; ckg:numericValue ?v ; ^ckg:ageAtPresentation ?case ."
-RANGE = "?x a ckg:Age ; ckg:minValue ?min ; ckg:maxValue ?max ."
+RANGE = "?x a ckg:Age ; ckg:minValue ?min ; ckg:maxValue ?max ; ^ckg:age ?population ."
 UPPER = "?x a ckg:Age ; ckg:maxValue ?max . FILTER NOT EXISTS { ?x ckg:minValue ?min }"
 DOSE = "?x a ckg:Dose ; ckg:numericValue ?v ; ckg:unit ?u ; ^ckg:hasDose ?t ."
 DOSE_WITH_DURATION = "?x a ckg:Dose ; ckg:duration ?d ; ckg:frequency ?f ."
@@ -385,6 +385,7 @@ TREATMENT_TERM = "?e ckg:intervention ?t ."
 SITE_TERM = "?s ckg:site ?t . ?s a ckg:LesionSite ."
 DISEASE_TERM = "?d ckg:condition ?t . ?t rdfs:subClassOf+ ckg:Disease ."
 REPORT_WITH_NOTE = "?x a ckg:CuratedReport ; ckg:curationNote ?n ."
+REPORT_WITH_SOURCE = "?x a ckg:CuratedReport ; ckg:sourceFile ?f ."
 DX_DISEASE = "?x a ckg:Diagnosis ; ckg:diagnosisRole ?r ."
 HEDGED = "?x ckg:hedged ?h ."
 ASSOCIATION_OF_SUBJECT = "?x a ckg:AssociationStatement ; ckg:subjectTerm ?s ."
@@ -618,7 +619,7 @@ CASES: list[tuple[str, Callable[[Mutation], URIRef], str, str]] = [
     ("report-without-authors", drop(REPORT, CKG.authorList), "CuratedReport-authors", "list its authors"),
     ("report-with-two-journals", also(REPORT, CKG.journal, Literal("Another Journal")), "CuratedReport-journal",
      "at most one journal"),
-    ("report-with-two-sources", also(REPORT, CKG.sourceFile, Literal("other.txt")), "CuratedReport-source-file",
+    ("report-with-two-sources", also(REPORT_WITH_SOURCE, CKG.sourceFile, Literal("other.txt")), "CuratedReport-source-file",
      "at most one report text"),
     ("report-found-nowhere", in_records(without_source, "randhawa2018"), "CuratedReport-findable",
      "where its text was read"),
@@ -784,7 +785,7 @@ CASES: list[tuple[str, Callable[[Mutation], URIRef], str, str]] = [
      "TreatmentStatement-calcinosis-outcome", "at most one outcome for the calcinosis"),
     ("outcome-not-controlled", put(FAVOURABLE, CKG.calcinosisOutcome, CKG.Supports),
      "TreatmentStatement-calcinosis-outcome-value", "controlled outcome values"),
-    ("two-disease-outcomes", also(WITH_DISEASE_OUTCOME, CKG.diseaseOutcome, CKG.Worsening),
+    ("two-disease-outcomes", also(WITH_DISEASE_OUTCOME, CKG.diseaseOutcome, CKG.Worsening, CKG.Remission),
      "TreatmentStatement-disease-outcome", "at most one outcome for the underlying disease"),
     ("disease-outcome-level", put(WITH_DISEASE_OUTCOME, CKG.diseaseOutcome, CKG.LevelA),
      "TreatmentStatement-disease-outcome-value", "controlled outcome values"),

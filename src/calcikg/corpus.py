@@ -294,7 +294,8 @@ def _import_hpo(store) -> None:
 
     from calcikg.hpo import imported_terms
 
-    rows = store.query('SELECT DISTINCT ?o WHERE { ?s ?p ?o . FILTER(isIRI(?o) && '
+    # the reports' own triples only (subjects under ckd:), not the mapping set's links to HPO terms
+    rows = store.query(f'SELECT DISTINCT ?o WHERE {{ ?s ?p ?o . FILTER(STRSTARTS(STR(?s), "{CKD}") && isIRI(?o) && '
                        'STRSTARTS(STR(?o), "http://purl.obolibrary.org/obo/HP_")) }')
     used = Graph()
     for row in rows:
