@@ -227,13 +227,17 @@ def _ascii(s: str) -> str:
 #: A web page's author line, surname first: "Chi, Daekwan, MD*; Kamochi, Hideaki, MD; ...".
 _SEMI_AUTHOR = re.compile(rf"^\s*({_WORD}(?:[ \-]{_WORD})*),\s*([{_UP}][\w'’.\-]*(?: [{_UP}][\w'’.\-]*)*)"
                           r"(?:,\s*[A-Z][A-Za-z.]{1,6}\*?)*\s*\*?\s*$")
+#: Given name first with degrees: "Grace Liao Lee, DPT; Matthew J. Zirwas, MD".
+_DEGREE_AUTHOR = re.compile(rf"^\s*((?:[{_UP}][{_LOW}]*\.? )+)({_WORD})(?:,\s*[A-Z][A-Za-z.]{{1,6}})+\s*\*?\s*$")
 #: Given name first with affiliation marks: "Sanjiv Choudhary 1,, Ankita Srivastava 1, ...".
 _AFFIL_AUTHOR = re.compile(rf"^\s*((?:[{_UP}][{_LOW}]+ )+)({_WORD})\s*\d+(?:\s*,\s*\d+)*\s*,*\s*$")
 #: "Journal: April 2018 - Volume 6 - Issue 4 - p e1730".
 _ISSUE_LINE = re.compile(r"^(.+?):\s*(?:\w+\s+)?((?:19|20)\d\d)\s*-\s*Volume\s*(\w+)(?:\s*-\s*Issue\s*(\w+))?"
                          r"(?:\s*-\s*p{1,2}\.?\s*([\w\-–]+))?", re.IGNORECASE)
-#: "2022 Sep 28;8(10):e10807" (year, volume, issue, pages; a PubMed-style date line).
-_PUBMED_DATE = re.compile(r"\b((?:19|20)\d\d)(?:\s+\w{3}(?:\s+\d{1,2})?)?;\s*(\d+)\((\w+)\):\s*([\w\-–]+)")
+#: "Arch Dermatol. 2008;144(5):585-587", ". 2022 Sep 28;8(10):e10807", "2022 Jan 3;23:4" (a PubMed-style
+#: citation: journal when printed, year, volume, issue when printed, pages).
+_PUBMED_DATE = re.compile(r"^(?:([A-Z][\w .&\-]{2,60}?)\.\s*)?.*?\b((?:19|20)\d\d)(?:\s+\w{3}(?:\s+\d{1,2})?)?;\s*"
+                          r"(\d+)(?:\((\w+)\))?:\s*([\w\-–]+)")
 
 
 def _front_lines(front: list[str]) -> list[str]:
@@ -252,6 +256,9 @@ def front_authors(front: list[str]) -> list[str]:
         if len(items) >= 2 and all(_SEMI_AUTHOR.match(i) for i in line.split(";") if i.strip()) and ";" in line:
             return [f"{_surname(m.group(1))} {_initials(m.group(2))}"
                     for m in (_SEMI_AUTHOR.match(i) for i in line.split(";") if i.strip())]
+        semis = [i for i in line.split(";") if i.strip()]
+        if len(semis) >= 2 and all(_DEGREE_AUTHOR.match(i) for i in semis):
+            return [f"{_surname(m.group(2))} {_initials(m.group(1))}" for m in map(_DEGREE_AUTHOR.match, semis)]
         parts = [i for i in re.split(r",(?!\s*\d)", line) if i.strip(" ,")]
         if len(parts) >= 2 and all(_AFFIL_AUTHOR.match(i) for i in parts):
             return [f"{_surname(m.group(2))} {_initials(m.group(1))}" for m in (_AFFIL_AUTHOR.match(i) for i in parts)]
@@ -271,7 +278,12 @@ def front_issue(front: list[str]) -> dict[str, Any]:
             return out
         m = _PUBMED_DATE.search(line)
         if m:
-            return {"year": int(m.group(1)), "volume": m.group(2), "issue": m.group(3), "pages": _pages(m.group(4))}
+            out = {"year": int(m.group(2)), "volume": m.group(3), "pages": _pages(m.group(5))}
+            if m.group(1):
+                out["journal"] = _clean(m.group(1))
+            if m.group(4):
+                out["issue"] = m.group(4)
+            return out
         m = re.search(r"\bPublished\b.*?\b((?:19|20)\d\d)\b.*?\bVolume\s+(?:(?:19|20)\d\d:)?(\d+)"
                       r"(?:.*?\bPages?\s+([\w]+\s*[\-–—]\s*[\w]+))?", line)
         if m:
@@ -309,6 +321,8 @@ def report_fields(title: str, front: list[str], back: list[str], body: str, sour
             rest = rest[at + len(title):]
     if not authors:
         authors = front_authors(front)
+        if not authors and front_authors([title]):  # the line taken for the title names the authors
+            authors, report["title"] = front_authors([title]), "TODO curator: the title as printed"
         if authors:
             notes["authors"] = "read from the page's author line, not a citation line: check the name order"
     report["authors"] = authors or ["TODO curator"]

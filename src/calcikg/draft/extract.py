@@ -499,6 +499,9 @@ def _case_episodes(ctx, sentence, found, episodes, where) -> None:
             routes = ["subcutaneous"]
         if routes and "route" not in episode:
             episode["route"] = routes[0]
+            for route in routes[1:]:  # "intralesionally and intravenously": one episode per route
+                episodes.append({**{k: v for k, v in episode.items() if k not in ("route", "evidence")},
+                                 "route": route, "evidence": dict(episode["evidence"])})
         if doses:
             episode.setdefault("doses", []).extend(doses)
         if duration and "duration" not in episode:

@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 #: Section names that are top-level wherever they appear (other headings nest under the current one).
 TOP_LEVEL = re.compile(
     r"^(abstract|summary|keywords?|key ?words|introduction|background|materials? and methods?|methods?|patients? and methods?"
-    r"|case (?:reports?|presentations?|descriptions?|series|history)|cases?(?: \d+)?|report of (?:the )?cases?|results?"
+    r"|case (?:reports?|presentations?|descriptions?|series|history|summary)|cases?(?: \d+)?|report of (?:an? |the )?cases?"
+    r"|clinical (?:synopsis|presentation|summary|history|case)|full text|results?"
     r"|results and discussion|discussion|comments?|conclusions?|references|bibliography|acknowledge?ments?)$",
     re.IGNORECASE)
 CASE_HEADING = re.compile(r"^(?:case|patient)\s+(\d+)\b", re.IGNORECASE)
@@ -28,7 +29,8 @@ META = re.compile(
 SALUTATION = re.compile(r"^(dear (editor|sir|madam|editors)|to the editor)\b", re.IGNORECASE)
 #: A section name that opens its paragraph on the same line: "Summary: Tumoral calcinosis is ...".
 INLINE_HEADING = re.compile(
-    r"^(?:\*\*)?(abstract|summary|background|introduction|objectives?|case (?:reports?|presentations?|descriptions?)"
+    r"^(?:\*\*)?(abstract|summary|background|introduction|objectives?|case (?:reports?|presentations?|descriptions?)|case"
+    r"|clinical synopsis"
     r"|patients? and methods?|methods?|results?|discussion|conclusions?)(?:\*\*)?\s*:\s+(?=\S)", re.IGNORECASE)
 _SENTENCE_END = re.compile(r"[.!?:;)\]]\s*$|[.!?]\s*\[[\d,\s–-]+\]\s*$")
 
@@ -116,12 +118,26 @@ def _blocks(text: str) -> list[str]:
         b = b.strip()
         if not b or b in {"&nbsp;", "\u00a0"}:
             continue
-        inline = INLINE_HEADING.match(b)
-        if inline:  # the heading as a block of its own, then its paragraph
-            out += [f"# {inline.group(1)}", b[inline.end():]]
-        else:
-            out.append(b)
+        for part in _split_lines(b):
+            inline = INLINE_HEADING.match(part)
+            if inline:  # the heading as a block of its own, then its paragraph
+                out += [f"# {inline.group(1)}", part[inline.end():]]
+            else:
+                out.append(part)
     return out
+
+
+def _split_lines(block: str) -> list[str]:
+    """A block whose lines are headings or whole paragraphs (a page saved without blank lines) as one
+    block per line; any other block (lines wrapped inside a paragraph) as it is."""
+    lines = [line.strip() for line in block.split("\n") if line.strip()]
+    if len(lines) < 2:
+        return [block]
+    headings = [line for line in lines if TOP_LEVEL.match(line.rstrip(":").strip())]
+    prose = [line for line in lines if len(line) >= 80]
+    if headings or (len(prose) >= 2 and all(_ends_sentence(line) for line in prose)):
+        return lines
+    return [block]
 
 
 def read_document(text: str) -> Document:
@@ -194,6 +210,8 @@ def read_document(text: str) -> Document:
         counts[section] = counts.get(section, 0) + 1
         last = Paragraph(section, counts[section], cleaned, case)
         doc.paragraphs.append(last)
+    if sum(len(p.text) for p in doc.paragraphs) < 300:
+        _prose_of_the_front(doc)
     doc.missing_cases = [n for n in range(1, max(seen_cases, default=0) + 1) if n not in seen_cases]
     for n in doc.missing_cases:
         _recover_case(doc, n)
@@ -204,6 +222,15 @@ _TREATED = re.compile(r"\b(treated|treatment|was put on|received|started|prescri
                       re.IGNORECASE)
 _WORKUP = re.compile(r"\b(diagnos\w*|biops\w+|histolog\w*|histopatholog\w*|presented|was admitted|was referred"
                      r"|years?[- ]old|months?[- ]old)\b", re.IGNORECASE)
+
+
+def _prose_of_the_front(doc: Document) -> None:
+    """A page with no heading the reader knows: its prose blocks (sentences, not lines of metadata) are
+    the text, in a section "Text"."""
+    prose = [b for b in doc.front if len(b) >= 150 and len(re.findall(r"[.!?](?:\s|$)", b)) >= 2]
+    for number, block in enumerate(prose, start=len([p for p in doc.paragraphs if p.section == "Text"]) + 1):
+        doc.front.remove(block)
+        doc.paragraphs.append(Paragraph("Text", number, block))
 
 
 def missing_case_section(n: int) -> str:
