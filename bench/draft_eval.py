@@ -277,6 +277,7 @@ def main(argv: list[str] | None = None) -> int:
             print("fenominal is not installed: its comparison is skipped (pip install fenominal)")
     print(f"ontology + HPO ({version or 'HPO not found'}) loaded in {load:.2f} s\n")
     summary: list[str] = []
+    measured: list[dict[str, tuple]] = []
     for text_path, record_path in pairs:
         text = text_path.read_text(encoding="utf-8")
         t = time.perf_counter()
@@ -289,12 +290,17 @@ def main(argv: list[str] | None = None) -> int:
         print("\n".join(recognition(text, record, matcher, fen, ids, index)))
         print()
         summary.append(summary_row(record_path.stem, rows, (load + warm, warm)))
+        measured.append(rows)
     for draft_path, record_path in kept:
         rows = compare(yaml.safe_load(draft_path.read_text(encoding="utf-8")),
                        yaml.safe_load(record_path.read_text(encoding="utf-8")), index)
         print(table(f"{record_path.name} (kept draft {draft_path.name})", rows, None))
         print()
         summary.append(summary_row(record_path.stem, rows, None))
+        measured.append(rows)
+    total = {m: tuple(sum(r[m][i] for r in measured) for i in range(3)) for m in measured[0]} if measured else {}
+    if total:
+        summary.append(summary_row(f"all {len(measured)} reports (pooled)", total, None).replace("kept draft", ""))
     print("## Every report\n")
     print("| report | concepts recall / precision | ages | sexes | references | cited treatment statements (recall) "
           "| time (cold / warm) |")
