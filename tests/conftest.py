@@ -33,6 +33,27 @@ def patient_names() -> list[str]:
     return sorted(found)
 
 
+#: Prefixes of the SPARQL the graph-content tests write.
+SPARQL_PREFIXES = """
+PREFIX ckg: <https://w3id.org/calcikg/>
+PREFIX ckd: <https://w3id.org/calcikg/data/>
+PREFIX prov: <http://www.w3.org/ns/prov#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+"""
+#: The namespace of the graph's instances (reports, cases, statements).
+DATA = "https://w3id.org/calcikg/data/"
+
+
+def rows(graph, body: str) -> list:
+    """The rows of a SELECT ``body`` (prefixes added) on an rdflib ``graph``."""
+    return list(graph.query(SPARQL_PREFIXES + body))
+
+
+def local(iri) -> str | None:
+    """The local name of an IRI (None stays None)."""
+    return None if iri is None else str(iri).rsplit("/", 1)[-1]
+
+
 def pytest_configure(config):
     config.addinivalue_line("markers", "slow: needs Java (HermiT), the Oxigraph server or a second SHACL engine")
 

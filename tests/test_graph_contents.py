@@ -12,24 +12,15 @@ from collections import Counter
 
 import pytest
 
-PREFIXES = """
-PREFIX ckg: <https://w3id.org/calcikg/>
-PREFIX prov: <http://www.w3.org/ns/prov#>
-PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-"""
-
+from conftest import local, rows
 
 SEEDS = ("randhawa2018", "mouaddine2021")
 
 
-def rows(graph, body):
-    return list(graph.query(PREFIXES + body))
-
-
 def seed(iri) -> str | None:
     """The seed report an IRI of the graph belongs to (None for any other report)."""
-    local = str(iri).rsplit("/", 1)[-1]
-    return next((s for s in SEEDS if local == s or local.startswith(s + "-")), None)
+    name = local(iri)
+    return next((s for s in SEEDS if name == s or name.startswith(s + "-")), None)
 
 
 def test_cases_of_the_seed_reports(graph):

@@ -10,21 +10,11 @@ from __future__ import annotations
 
 import pytest
 
-PREFIXES = """
-PREFIX ckg: <https://w3id.org/calcikg/>
-PREFIX prov: <http://www.w3.org/ns/prov#>
-PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-"""
-DATA = "https://w3id.org/calcikg/data/"
+from conftest import DATA, local, rows
+
 REPORTS = ("bair2011", "delgadomarquez2015", "heffernan2008", "robertson2003", "conde2021", "costasousand")
 
 
-def rows(graph, body):
-    return list(graph.query(PREFIXES + body))
-
-
-def local(iri) -> str:
-    return str(iri).rsplit("/", 1)[-1]
 
 
 # -- cases: number, age with its unit, sex ------------------------------------------------------------

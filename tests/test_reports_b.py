@@ -11,21 +11,11 @@ from __future__ import annotations
 
 import pytest
 
-PREFIXES = """
-PREFIX ckg: <https://w3id.org/calcikg/>
-PREFIX prov: <http://www.w3.org/ns/prov#>
-PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-"""
-DATA = "https://w3id.org/calcikg/data/"
+from conftest import DATA, local, rows
+
 REPORTS = ("lee2012", "lobond", "lu2022", "sanguankeo2017", "benfatma2014", "hattori2018")
 
 
-def rows(graph, body):
-    return list(graph.query(PREFIXES + body))
-
-
-def local(iri) -> str | None:
-    return None if iri is None else str(iri).rsplit("/", 1)[-1]
 
 
 # -- cases: number, age with unit, sex (read from each text) ---------------------------------------------

@@ -35,22 +35,11 @@ from __future__ import annotations
 
 import pytest
 
-PREFIXES = """
-PREFIX ckg: <https://w3id.org/calcikg/>
-PREFIX ckd: <https://w3id.org/calcikg/data/>
-PREFIX prov: <http://www.w3.org/ns/prov#>
-PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-"""
-DATA = "https://w3id.org/calcikg/data/"
+from conftest import DATA, local, rows
+
 REPORTS = ("kamar2016", "kim2014", "chi2018", "abdelrazek2019", "feng2022", "choudhary2023", "akinboro2018")
 
 
-def rows(graph, body):
-    return list(graph.query(PREFIXES + body))
-
-
-def local(iri) -> str:
-    return str(iri).rsplit("/", 1)[-1]
 
 
 def cases_of(graph, report: str) -> list[str]:
