@@ -92,15 +92,10 @@ def _cmd_query(args: argparse.Namespace) -> int:
 
 
 def _cmd_serve(args: argparse.Namespace) -> int:
-    from calcikg.serve import start
+    from calcikg.serve import run_server
 
-    with start(host=args.host, port=args.port) as server:
-        print(f"serving the built graph read-only: SPARQL endpoint {server.query_url} (Ctrl-C stops)", flush=True)
-        try:
-            server.process.wait()
-        except KeyboardInterrupt:
-            pass
-    return 0
+    return run_server(host=args.host, port=args.port, timeout=args.timeout, allow_service=args.allow_service,
+                      public=args.public, graph_file=args.graph, announce=lambda m: print(m, flush=True))
 
 
 def _cmd_privacy_hash(args: argparse.Namespace) -> int:
@@ -205,9 +200,22 @@ def parser() -> argparse.ArgumentParser:
     q.set_defaults(func=_cmd_query)
 
     s = sub.add_parser("serve", help="serve the built graph read-only over SPARQL (Oxigraph)",
-                       description="Load kg/calcikg.ttl into Oxigraph and serve it read-only; updates are refused.")
-    s.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+                       description="Load kg/calcikg.ttl into Oxigraph and serve it read-only at /query (updates "
+                                   "refused), with a time limit per query, SERVICE refused unless allowed, and a "
+                                   "health check at /health. SIGTERM or Ctrl-C stops it and removes its store. "
+                                   "docs/serving.md: running it as a service.")
+    s.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1; others need --public)")
     s.add_argument("--port", type=int, default=7878, help="port (default 7878)")
+    s.add_argument("--public", action="store_true",
+                   help="allow an address beyond loopback (0.0.0.0, a LAN address); prints a warning")
+    from calcikg.serve import DEFAULT_TIMEOUT
+
+    s.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, metavar="SECONDS",
+                   help=f"time limit per query; past it the query is cancelled and the client gets HTTP 503 "
+                        f"(default {DEFAULT_TIMEOUT:g})")
+    s.add_argument("--allow-service", action="store_true",
+                   help="let queries use SERVICE (federated query: the server then makes outbound requests)")
+    s.add_argument("--graph", type=Path, metavar="FILE", help="the Turtle file to serve (default kg/calcikg.ttl)")
     s.set_defaults(func=_cmd_serve)
 
     h = sub.add_parser("privacy-hash", help="the line to add to kg/privacy/patient-name-hashes.txt for a name",
