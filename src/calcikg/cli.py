@@ -95,7 +95,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     from calcikg.serve import run_server
 
     return run_server(host=args.host, port=args.port, timeout=args.timeout, allow_service=args.allow_service,
-                      public=args.public, graph_file=args.graph, announce=lambda m: print(m, flush=True))
+                      public=args.public, graph_file=args.graph, cache_mb=args.cache_mb, announce=lambda m: print(m, flush=True))
 
 
 def _cmd_privacy_hash(args: argparse.Namespace) -> int:
@@ -215,6 +215,9 @@ def parser() -> argparse.ArgumentParser:
                         f"(default {DEFAULT_TIMEOUT:g})")
     s.add_argument("--allow-service", action="store_true",
                    help="let queries use SERVICE (federated query: the server then makes outbound requests)")
+    s.add_argument("--cache-mb", type=float, default=32, metavar="MB",
+                   help="memory for answers kept for repeated queries (the graph is read-only while served; "
+                        "default 32, 0 turns the cache off)")
     s.add_argument("--graph", type=Path, metavar="FILE", help="the Turtle file to serve (default kg/calcikg.ttl)")
     s.set_defaults(func=_cmd_serve)
 

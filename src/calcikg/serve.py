@@ -164,6 +164,8 @@ def load_store(graph_file: Path, store: Path) -> None:
         reason = next((x for x in lines if "error" in x.lower()), lines[-1] if lines else "unknown error")
         raise CalciKGError(f"{graph_file} is not a readable graph (truncated or corrupt? run 'calcikg build'): "
                            f"{reason[:300]}")
+    # compacted for reading: about half the query time of a freshly loaded store
+    subprocess.run([oxigraph_binary(), "optimize", "--location", str(store)], capture_output=True)
 
 
 # -- the ASGI app --------------------------------------------------------------------------------
@@ -172,6 +174,44 @@ class Settings:
     timeout: float = DEFAULT_TIMEOUT
     allow_service: bool = False
     version: str = ""
+    workers: int = max(2, os.cpu_count() or 2)
+    queue_timeout: float = 30.0
+    cache_bytes: int = 32 * 2**20
+
+
+class ResultCache:
+    """Checked answers by (query, parameters, Accept), least recently used out first, bounded in bytes.
+
+    The graph is read-only while it is served, so an answer stays right until the server stops.
+    """
+
+    def __init__(self, limit: int):
+        from collections import OrderedDict
+
+        self.limit, self.size, self.items = limit, 0, OrderedDict()
+        self.hits = self.misses = 0
+
+    def get(self, key):
+        found = self.items.get(key)
+        if found is None:
+            self.misses += 1
+            return None
+        self.items.move_to_end(key)
+        self.hits += 1
+        return found
+
+    def put(self, key, value: tuple[bytes, str]) -> None:
+        cost = len(value[0]) + sum(len(str(k)) for k in key)
+        if cost > self.limit // 4:
+            return
+        old = self.items.pop(key, None)
+        if old is not None:
+            self.size -= len(old[0])
+        self.items[key] = value
+        self.size += cost
+        while self.size > self.limit and self.items:
+            k, v = self.items.popitem(last=False)
+            self.size -= len(v[0]) + sum(len(str(x)) for x in k)
 
 
 def _wanted(accept: str, table: dict[str, str], default: str) -> str | None:
@@ -209,11 +249,15 @@ def create_app(upstream: Upstream, settings: Settings):
     """The Starlette app in front of ``upstream``."""
     import httpx
     from starlette.applications import Starlette
-    from starlette.responses import JSONResponse, PlainTextResponse
+    from starlette.responses import JSONResponse, PlainTextResponse, Response
     from starlette.routing import Route
 
     state: dict = {}
     lock = asyncio.Lock()
+    # queries run at most `workers` at a time (one per core): 50 queries at once on 2 cores would
+    # each get 1/25 of a core; the others wait their turn, and the time limit starts when one runs
+    gate = asyncio.Semaphore(settings.workers)
+    cache = ResultCache(settings.cache_bytes) if settings.cache_bytes > 0 else None
 
     async def replace(generation: int) -> None:
         async with lock:
@@ -222,8 +266,12 @@ def create_app(upstream: Upstream, settings: Settings):
     async def forward(form: dict[str, list[str]]) -> tuple[int, str, bytes]:
         client: httpx.AsyncClient = state["client"]
         for attempt in range(2):
-            generation, url = upstream.generation, upstream.url
             try:
+                await asyncio.wait_for(gate.acquire(), settings.queue_timeout)
+            except asyncio.TimeoutError:
+                raise _Busy() from None
+            try:
+                generation, url = upstream.generation, upstream.url
                 response = await asyncio.wait_for(
                     client.post(url, data=form, headers={
                         "Accept": "application/sparql-results+json, application/n-triples;q=0.9"}),
@@ -238,6 +286,8 @@ def create_app(upstream: Upstream, settings: Settings):
                         await replace(generation)
                     continue
                 raise
+            finally:
+                gate.release()
         raise AssertionError("unreachable")
 
     async def query(request):
@@ -274,8 +324,15 @@ def create_app(upstream: Upstream, settings: Settings):
             return _text(400, "SERVICE (federated query) is disabled on this endpoint: no outbound requests "
                               "(start 'calcikg serve --allow-service' to enable it)")
         accept = request.headers.get("accept", "")
+        key = (tuple(sorted((k, tuple(v)) for k, v in form.items())), accept)
+        if cache is not None:
+            found = cache.get(key)
+            if found is not None:
+                return Response(found[0], media_type=found[1])
         try:
             status, ctype, body = await forward(form)
+        except _Busy:
+            return _text(503, f"the server is busy: the query waited {settings.queue_timeout:g} s for its turn")
         except (asyncio.TimeoutError, httpx.TimeoutException):
             return _text(503, f"the query was cancelled: it ran longer than the time limit of {settings.timeout:g} s")
         except httpx.TransportError as exc:
@@ -287,7 +344,10 @@ def create_app(upstream: Upstream, settings: Settings):
         if len(body) > MAX_RESULT_BYTES:
             return _text(507, f"the result is larger than {MAX_RESULT_BYTES // 2**20} MB: add a LIMIT")
         try:
-            return await asyncio.to_thread(_checked, ctype, body, accept)
+            answer = await asyncio.to_thread(_checked, ctype, body, accept)
+            if cache is not None:
+                cache.put(key, (answer.body, answer.media_type))
+            return answer
         except _NotAcceptable as exc:
             return _text(406, str(exc))
         except (ValueError, SyntaxError, UnicodeDecodeError) as exc:
@@ -304,7 +364,9 @@ def create_app(upstream: Upstream, settings: Settings):
         except Exception:  # noqa: BLE001 - any failure is "unhealthy"
             ok = False
         return JSONResponse({"status": "ok" if ok else "unavailable", "graph_version": settings.version,
-                             "time_limit_s": settings.timeout, "service_allowed": settings.allow_service},
+                             "time_limit_s": settings.timeout, "service_allowed": settings.allow_service,
+                             "cache": None if cache is None else {"entries": len(cache.items), "bytes": cache.size,
+                                                                  "hits": cache.hits, "misses": cache.misses}},
                             status_code=200 if ok else 503)
 
     async def read_only(request):
@@ -316,8 +378,11 @@ def create_app(upstream: Upstream, settings: Settings):
 
     @contextlib.asynccontextmanager
     async def lifespan(app):
-        state["client"] = httpx.AsyncClient(timeout=httpx.Timeout(None),
-                                            limits=httpx.Limits(max_connections=64, max_keepalive_connections=64))
+        # Nagle off: h11 writes the headers and the body separately, and the body would wait for
+        # the delayed ACK of the headers (~40 ms a query)
+        transport = httpx.AsyncHTTPTransport(socket_options=[(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)],
+                                             limits=httpx.Limits(max_connections=64, max_keepalive_connections=64))
+        state["client"] = httpx.AsyncClient(timeout=httpx.Timeout(None), transport=transport)
         try:
             yield
         finally:
@@ -333,6 +398,10 @@ def create_app(upstream: Upstream, settings: Settings):
 
 
 class _NotAcceptable(Exception):
+    pass
+
+
+class _Busy(Exception):
     pass
 
 
@@ -369,7 +438,8 @@ def bind(host: str, port: int, public: bool = False) -> socket.socket:
         raise CalciKGError(f"--host {host} is beyond loopback: add --public to serve other machines "
                            f"(read-only, but anyone who can reach it can run queries)")
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
+    # proto given: asyncio turns Nagle off only on sockets whose proto is IPPROTO_TCP (else ~40 ms a response)
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # TIME_WAIT only; a listener still blocks
         sock.bind((host, port))
@@ -395,7 +465,7 @@ def graph_version(graph_file: Path) -> str:
 
 def run_server(host: str = "127.0.0.1", port: int = 7878, timeout: float = DEFAULT_TIMEOUT,
                allow_service: bool = False, public: bool = False, graph_file: Path | None = None,
-               announce=print) -> int:
+               announce=print, cache_mb: float = 32) -> int:
     """``calcikg serve``: run until SIGTERM or SIGINT, then stop Oxigraph and remove its store."""
     import uvicorn
 
@@ -418,7 +488,7 @@ def run_server(host: str = "127.0.0.1", port: int = 7878, timeout: float = DEFAU
     try:
         load_store(graph_file, upstream.store)
         upstream.start()
-        settings = Settings(timeout, allow_service, graph_version(graph_file))
+        settings = Settings(timeout, allow_service, graph_version(graph_file), cache_bytes=int(cache_mb * 2**20))
         config = uvicorn.Config(create_app(upstream, settings), log_level="warning", access_log=False,
                                 lifespan="on", timeout_graceful_shutdown=2)
         server = uvicorn.Server(config)
@@ -469,7 +539,8 @@ class Server:
 
 
 def start(graph_file: Path | None = None, host: str = "127.0.0.1", port: int | None = None,
-          timeout: float = 60.0, query_timeout: float | None = None, allow_service: bool = False) -> Server:
+          timeout: float = 60.0, query_timeout: float | None = None, allow_service: bool = False,
+          cache_mb: float | None = None) -> Server:
     """Start ``calcikg serve`` in a child process on ``host:port`` and wait until it answers."""
     port = port or free_port(host)
     argv = [sys.executable, "-m", "calcikg", "serve", "--host", host, "--port", str(port)]
@@ -479,6 +550,8 @@ def start(graph_file: Path | None = None, host: str = "127.0.0.1", port: int | N
         argv += ["--timeout", str(query_timeout)]
     if allow_service:
         argv.append("--allow-service")
+    if cache_mb is not None:
+        argv += ["--cache-mb", str(cache_mb)]
     env = dict(os.environ)
     src = str(Path(__file__).resolve().parents[1])
     env["PYTHONPATH"] = src + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
