@@ -186,6 +186,10 @@ def load_record(path: Path) -> Record:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise RecordError(shown, None, "", f"cannot read the file ({exc.strerror})") from exc
+    except UnicodeDecodeError as exc:
+        line = path.read_bytes()[: exc.start].count(b"\n") + 1
+        raise RecordError(shown, line, "", f"not UTF-8 text (byte {exc.object[exc.start]:#04x} at offset "
+                                           f"{exc.start}): save the file as UTF-8") from None
     try:
         data = yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
     except yaml.MarkedYAMLError as exc:
@@ -203,6 +207,9 @@ def load_records(directory: Path | None = None) -> list[Record]:
     """Every ``*.yaml`` record under ``directory`` (default ``kg/records``), in file-name order."""
     directory = directory or paths.RECORDS_DIR
     files = sorted(directory.glob("*.yaml"))
+    for other in sorted(directory.glob("*.yml")):  # never silently left out of the build
+        raise RecordError(Record(other, LineDict()).name, None, "",
+                          f"records end in .yaml: rename it to {other.stem}.yaml")
     if not files:
         raise RecordError(str(directory), None, "", "no *.yaml record files found")
     records = [load_record(p) for p in files]
