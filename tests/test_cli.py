@@ -76,7 +76,7 @@ def test_output_formats(fmt, capsys):
     assert main(["query", "subtypes", "--format", fmt]) == 0
     out = capsys.readouterr().out
     if fmt == "json":
-        rows = json.loads(out)
+        rows = json.loads(out)["results"]
         assert isinstance(rows, list) and rows and isinstance(rows[0], dict)
     elif fmt == "csv":
         assert out.splitlines()[0].count(",") >= 1

@@ -314,8 +314,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
         return args.func(args)
-    except CalciKGError as exc:
-        print(f"calcikg: error: {exc}", file=sys.stderr)
+    except CalciKGError as exc:  # one line: control characters of a bad input are shown escaped
+        message = "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode() for ch in str(exc))
+        print(f"calcikg: error: {message}", file=sys.stderr)
         return exc.exit_code
     except BrokenPipeError:
         return 0

@@ -610,6 +610,8 @@ def _table(result: Result, cols: list[str], indices: list[int], width: int | Non
     if not wide:
         budget = width - 3 * (len(cols) - 1)
         floor = [min(natural[k], max(6, len(c) if len(c) <= 12 else 12)) for k, c in enumerate(cols)]
+        if sum(floor) > budget:  # too many columns for the terminal: one block per row
+            return _blocks(result, cols, indices, texts, width, max_lines)
         while sum(sizes) > budget:
             k = max(range(len(cols)), key=lambda j: sizes[j] - floor[j])
             if sizes[k] <= floor[k]:
@@ -647,4 +649,40 @@ def _table(result: Result, cols: list[str], indices: list[int], width: int | Non
     if shortened:
         footer += f"; {shortened} cell{'s' if shortened != 1 else ''} shortened (--wide, or --format csv/json, shows them whole)"
     out.append(f"({footer})")
+    return "\n".join(out) + "\n"
+
+
+def _footer(result: Result, shown: int, shortened: int) -> str:
+    total = len(result.rows)
+    footer = f"{total} row{'s' if total != 1 else ''}{_resting_on(result)}"
+    if shown < total:
+        footer += f"; {shown} shown (--limit)"
+    if shortened:
+        footer += (f"; {shortened} cell{'s' if shortened != 1 else ''} shortened (--wide, or --format csv/json, "
+                   "shows them whole)")
+    return f"({footer})"
+
+
+def _blocks(result: Result, cols: list[str], indices: list[int], texts: list[list[str]], width: int,
+            max_lines: int) -> str:
+    """Each row as ``column  value`` lines (values wrapped), for results wider than the terminal."""
+    import textwrap
+
+    label = min(max(len(c) for c in cols), width // 3)
+    size = max(10, width - label - 2)
+    out, shortened = [], 0
+    for n, row in enumerate(texts):
+        out.append(f"-- row {n + 1} " + "-" * max(0, min(width, 40) - 9 - len(str(n + 1))))
+        for c, v in zip(cols, row):
+            if not v:
+                continue
+            lines = textwrap.wrap(v, size, break_long_words=True, break_on_hyphens=False) or [""]
+            if len(lines) > max_lines:
+                shortened += 1
+                lines = lines[:max_lines]
+                lines[-1] = lines[-1][: size - 1] + "…"
+            name = c if len(c) <= label else c[: label - 1] + "…"
+            out.append(f"{name.ljust(label)}  {lines[0]}")
+            out += [" " * (label + 2) + x for x in lines[1:]]
+    out.append(_footer(result, len(indices), shortened))
     return "\n".join(out) + "\n"
