@@ -196,6 +196,10 @@ def load_record(path: Path) -> Record:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
         raise RecordError(shown, line, "", f"not valid YAML: {exc.problem} (check indentation and quoting)") from exc
+    except yaml.YAMLError as exc:  # e.g. a control character the YAML reader refuses
+        line = text[: getattr(exc, "position", 0) or 0].count("\n") + 1
+        reason = " ".join(str(getattr(exc, "reason", "") or exc).split()[:12])
+        raise RecordError(shown, line, "", f"not valid YAML: {reason}") from None
     if not isinstance(data, LineDict):
         raise RecordError(shown, 1, "", "a record must be a YAML mapping with 'report', 'references', 'cases', 'statements'")
     record = Record(path, data)
