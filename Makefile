@@ -7,7 +7,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: help setup java run build validate dl-check test test-fast serve bench clean
+.PHONY: help setup java run build validate dl-check test test-fast serve bench load mutation clean
 
 help:  ## list the tasks
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 14
@@ -59,6 +59,13 @@ serve: $(STAMP)  ## serve the built graph read-only on http://127.0.0.1:7878/que
 
 bench: $(STAMP)  ## benchmark build/validate/query at 100, 1,000 and 10,000 synthetic reports
 	$(BIN)/python bench/run.py
+
+load: $(STAMP)  ## load test of calcikg serve: 1,000 queries from 50 clients on loopback (bench/load.py)
+	$(BIN)/python bench/load.py --clients 50 --queries 1000
+
+mutation: $(STAMP)  ## mutation testing (mutmut) of the stage modules named in pyproject.toml; slow, not in make test
+	$(BIN)/mutmut run || true
+	$(BIN)/mutmut results
 
 clean:  ## remove the virtualenv and scratch files (not the committed releases)
 	rm -rf $(VENV) build .pytest_cache

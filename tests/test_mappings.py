@@ -548,7 +548,7 @@ def test_federated_snomed_join(graph):
     assert (jdm, SNOMED + "1212005", "Synthetic Site A", 12) in expected, "fixture no longer fits the mappings"
 
     query = FEDERATED_QUERY.read_text(encoding="utf-8")
-    kg = serve.start(graph_file=paths.GRAPH_TTL, port=serve.free_port())
+    kg = serve.start(graph_file=paths.GRAPH_TTL, port=serve.free_port(), allow_service=True)
     try:
         registry = serve.start(graph_file=fixture_file, port=serve.free_port())
         try:

@@ -90,10 +90,10 @@ def test_the_worked_example(project):
     assert whole.returncode == 0 and whole.stdout.rstrip().endswith("conforms: yes"), whole.stdout
 
     findings = json.loads(_run(project, "query", "case-findings", "-p", "case=quillfeather2019-case1",
-                               "-f", "json").stdout)
+                               "-f", "json").stdout)["results"]
     assert ("finding", "Fever", "negative") in {(r["section"], r["item"], r["result"]) for r in findings}
     effective = json.loads(_run(project, "query", "treatments-effective-in", "-p", "condition=calcinosis cutis",
-                                "-f", "json").stdout)
+                                "-f", "json").stdout)["results"]
     mine = {(r["treatment"], r["outcome"], r["hedged"]) for r in effective if "Quillfeather" in r["report"]}
     assert mine == {("watchful waiting", "complete regression", ""),
                     ("sodium thiosulfate", "improvement, degree not stated", "hedged")}

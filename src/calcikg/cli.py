@@ -91,23 +91,29 @@ def _params(pairs: list[str]) -> dict[str, str]:
 
 
 def _cmd_query(args: argparse.Namespace) -> int:
-    from calcikg.query import format_result, run
+    from calcikg.query import check_endpoint, format_result, read_adhoc, run, run_query
 
-    result = run(args.name, _params(args.param), endpoint=args.endpoint, engine=args.engine)
-    sys.stdout.write(format_result(result, args.format))
+    if args.endpoint:
+        check_endpoint(args.endpoint)
+    if args.file:
+        if args.name:
+            raise UsageError("give a stored query name or --file FILE, not both")
+        result = run_query(read_adhoc(Path(args.file)), _params(args.param), endpoint=args.endpoint,
+                           engine=args.engine)
+    elif not args.name:
+        raise UsageError("give a stored query name (see 'calcikg queries') or --file FILE")
+    else:
+        result = run(args.name, _params(args.param), endpoint=args.endpoint, engine=args.engine)
+    columns = [c.strip() for c in args.columns.split(",") if c.strip()] if args.columns else None
+    sys.stdout.write(format_result(result, args.format, columns=columns, limit=args.limit, wide=args.wide))
     return 0
 
 
 def _cmd_serve(args: argparse.Namespace) -> int:
-    from calcikg.serve import start
+    from calcikg.serve import run_server
 
-    with start(host=args.host, port=args.port) as server:
-        print(f"serving the built graph read-only: SPARQL endpoint {server.query_url} (Ctrl-C stops)", flush=True)
-        try:
-            server.process.wait()
-        except KeyboardInterrupt:
-            pass
-    return 0
+    return run_server(host=args.host, port=args.port, timeout=args.timeout, allow_service=args.allow_service,
+                      public=args.public, graph_file=args.graph, cache_mb=args.cache_mb, announce=lambda m: print(m, flush=True))
 
 
 def _cmd_privacy_hash(args: argparse.Namespace) -> int:
@@ -117,15 +123,12 @@ def _cmd_privacy_hash(args: argparse.Namespace) -> int:
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
-    from calcikg.export import EXPORTERS
+    from calcikg.export import EXPORTERS, write_output
 
-    content = EXPORTERS[args.format]()
     if args.output:
-        from calcikg.release import write_all
-
-        write_all({Path(args.output): content})
+        write_output(Path(args.output), EXPORTERS[args.format])
     else:
-        sys.stdout.buffer.write(content)
+        sys.stdout.buffer.write(EXPORTERS[args.format]())
     return 0
 
 
@@ -149,10 +152,54 @@ def _cmd_draft(args: argparse.Namespace) -> int:
     return 0
 
 
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    from calcikg.query import graph_version
+
+    try:
+        package = version("calcikg")
+    except PackageNotFoundError:
+        package = "unknown (not installed)"
+    return f"calcikg {package}; graph {graph_version() or 'not built'}"
+
+
+def _cmd_completion(args: argparse.Namespace) -> int:
+    p = parser()
+    commands = sorted(p._subparsers._group_actions[0].choices)  # noqa: SLF001 - argparse has no public accessor
+    from calcikg.query import list_queries
+
+    names = " ".join(q.name for q in list_queries())
+    options = {name: " ".join(o for a in sp._actions for o in a.option_strings)  # noqa: SLF001
+               for name, sp in p._subparsers._group_actions[0].choices.items()}  # noqa: SLF001
+    cases = "\n".join(f'    {name}) opts="{opts}";;' for name, opts in sorted(options.items()))
+    print(f"""# calcikg {args.shell} completion: eval "$(calcikg completion {args.shell})"
+_calcikg() {{
+  local cur=${{COMP_WORDS[COMP_CWORD]}} cmd=${{COMP_WORDS[1]}} opts=""
+  if [ "$COMP_CWORD" -eq 1 ]; then COMPREPLY=($(compgen -W "{' '.join(commands)} --version --help" -- "$cur")); return; fi
+  case "$cmd" in
+{cases}
+  esac
+  if [ "$cmd" = query ] && [ "$COMP_CWORD" -eq 2 ] && [[ "$cur" != -* ]]; then
+    COMPREPLY=($(compgen -W "{names}" -- "$cur")); return
+  fi
+  COMPREPLY=($(compgen -W "$opts" -- "$cur")); [ ${{#COMPREPLY[@]}} -eq 0 ] && COMPREPLY=($(compgen -f -- "$cur"))
+}}
+complete -F _calcikg calcikg""")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="calcikg", description=__doc__.split("\n\n")[0],
                                 epilog="See README.md for the data model, the records and the stored queries.")
+    p.add_argument("--version", action="version", version=_version(),
+                   help="the package version and the built graph's owl:versionIRI")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    c = sub.add_parser("completion", help="print a shell completion script (bash or zsh)",
+                       description="Print a completion script: eval \"$(calcikg completion bash)\" in ~/.bashrc "
+                                   "(zsh: autoload bashcompinit; bashcompinit; then the same).")
+    c.add_argument("shell", choices=["bash", "zsh"])
+    c.set_defaults(func=_cmd_completion)
 
     b = sub.add_parser("build", help="build the graph from the records, ontology and mappings",
                        description="Load the ontology (ontology/calcikg-edit.ttl and the term templates "
@@ -203,19 +250,44 @@ def parser() -> argparse.ArgumentParser:
     q = sub.add_parser("query", help="run a stored query",
                        description="Run a stored query (see 'calcikg queries') on the built graph, or on a SPARQL "
                                    "endpoint. Term parameters take a label, a synonym (JDM) or a CURIE.")
-    q.add_argument("name", help="stored query name, e.g. treatments-effective-in")
+    q.add_argument("name", nargs="?", help="stored query name, e.g. treatments-effective-in")
+    q.add_argument("--file", metavar="FILE.rq",
+                   help="run this SPARQL SELECT file instead (read-only; e.g. queries/federated/snomed-join.rq "
+                        "with --endpoint)")
     q.add_argument("--param", "-p", action="append", default=[], metavar="KEY=VALUE",
                    help="a parameter, e.g. condition=JDM (repeatable)")
-    q.add_argument("--format", "-f", choices=["table", "csv", "json"], default="table", help="output format")
+    from calcikg.query import FORMATS
+
+    q.add_argument("--format", "-f", choices=FORMATS, default="table",
+                   help="table (for people, fits the terminal), csv, tsv, json (header + rows), jsonl (one row a line)")
+    q.add_argument("--columns", "-c", metavar="A,B", help="only these columns, in this order")
+    q.add_argument("--limit", "-n", type=int, metavar="N", help="only the first N rows (the footer says how many there are)")
+    q.add_argument("--wide", "-w", action="store_true", help="table: never wrap or shorten cells")
     q.add_argument("--endpoint", metavar="URL", help="a SPARQL 1.1 endpoint (e.g. from 'calcikg serve')")
     q.add_argument("--engine", choices=["oxigraph", "rdflib"], default="oxigraph",
                    help="embedded engine: Oxigraph in memory (default, fast) or rdflib (initBindings)")
     q.set_defaults(func=_cmd_query)
 
     s = sub.add_parser("serve", help="serve the built graph read-only over SPARQL (Oxigraph)",
-                       description="Load kg/calcikg.ttl into Oxigraph and serve it read-only; updates are refused.")
-    s.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+                       description="Load kg/calcikg.ttl into Oxigraph and serve it read-only at /query (updates "
+                                   "refused), with a time limit per query, SERVICE refused unless allowed, and a "
+                                   "health check at /health. SIGTERM or Ctrl-C stops it and removes its store. "
+                                   "docs/serving.md: running it as a service.")
+    s.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1; others need --public)")
     s.add_argument("--port", type=int, default=7878, help="port (default 7878)")
+    s.add_argument("--public", action="store_true",
+                   help="allow an address beyond loopback (0.0.0.0, a LAN address); prints a warning")
+    from calcikg.serve import DEFAULT_TIMEOUT
+
+    s.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, metavar="SECONDS",
+                   help=f"time limit per query; past it the query is cancelled and the client gets HTTP 503 "
+                        f"(default {DEFAULT_TIMEOUT:g})")
+    s.add_argument("--allow-service", action="store_true",
+                   help="let queries use SERVICE (federated query: the server then makes outbound requests)")
+    s.add_argument("--cache-mb", type=float, default=32, metavar="MB",
+                   help="memory for answers kept for repeated queries (the graph is read-only while served; "
+                        "default 32, 0 turns the cache off)")
+    s.add_argument("--graph", type=Path, metavar="FILE", help="the Turtle file to serve (default kg/calcikg.ttl)")
     s.set_defaults(func=_cmd_serve)
 
     h = sub.add_parser("privacy-hash", help="the line to add to kg/privacy/patient-name-hashes.txt for a name",
@@ -250,8 +322,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
         return args.func(args)
-    except CalciKGError as exc:
-        print(f"calcikg: error: {exc}", file=sys.stderr)
+    except CalciKGError as exc:  # one line: control characters of a bad input are shown escaped
+        message = "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode() for ch in str(exc))
+        print(f"calcikg: error: {message}", file=sys.stderr)
         return exc.exit_code
     except BrokenPipeError:
         return 0
+    except KeyboardInterrupt:
+        print("calcikg: interrupted", file=sys.stderr)
+        return 130

@@ -10,9 +10,42 @@ from calcikg.errors import CalciKGError, NotBuiltError
 
 
 def _built(path: Path) -> Path:
+    """``path``, checked to exist and to parse whole (a truncated release is refused, not exported)."""
     if not path.exists():
         raise NotBuiltError(f"{path} does not exist: run 'calcikg build' first")
+    from pyoxigraph import RdfFormat, parse
+
+    try:
+        for _ in parse(path=str(path), format=RdfFormat.RDF_XML if path.suffix == ".owl" else RdfFormat.TURTLE):
+            pass
+    except (SyntaxError, ValueError) as exc:
+        from calcikg.query import unreadable
+
+        raise CalciKGError(unreadable(path, exc)) from None
     return path
+
+
+def write_output(target: Path, make: Callable[[], bytes]) -> None:
+    """Write ``make()`` to ``target`` through a temporary sibling renamed into place; nothing is left
+    behind when it fails, and a folder is refused before anything is computed."""
+    import os
+    import tempfile
+
+    if target.is_dir():
+        raise CalciKGError(f"-o {target} is a folder: name a file, e.g. {target / 'calcikg.nt'}")
+    if not target.parent.is_dir():
+        raise CalciKGError(f"-o {target}: the folder {target.parent} does not exist")
+    content = make()
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(content)
+        os.replace(tmp, target)
+    except OSError as exc:
+        raise CalciKGError(f"cannot write {target}: {exc.strerror or exc}") from None
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
 
 
 def export_sssom() -> bytes:

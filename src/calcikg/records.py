@@ -186,12 +186,20 @@ def load_record(path: Path) -> Record:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise RecordError(shown, None, "", f"cannot read the file ({exc.strerror})") from exc
+    except UnicodeDecodeError as exc:
+        line = path.read_bytes()[: exc.start].count(b"\n") + 1
+        raise RecordError(shown, line, "", f"not UTF-8 text (byte {exc.object[exc.start]:#04x} at offset "
+                                           f"{exc.start}): save the file as UTF-8") from None
     try:
         data = yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
         raise RecordError(shown, line, "", f"not valid YAML: {exc.problem} (check indentation and quoting)") from exc
+    except yaml.YAMLError as exc:  # e.g. a control character the YAML reader refuses
+        line = text[: getattr(exc, "position", 0) or 0].count("\n") + 1
+        reason = " ".join(str(getattr(exc, "reason", "") or exc).split()[:12])
+        raise RecordError(shown, line, "", f"not valid YAML: {reason}") from None
     if not isinstance(data, LineDict):
         raise RecordError(shown, 1, "", "a record must be a YAML mapping with 'report', 'references', 'cases', 'statements'")
     record = Record(path, data)
@@ -203,6 +211,9 @@ def load_records(directory: Path | None = None) -> list[Record]:
     """Every ``*.yaml`` record under ``directory`` (default ``kg/records``), in file-name order."""
     directory = directory or paths.RECORDS_DIR
     files = sorted(directory.glob("*.yaml"))
+    for other in sorted(directory.glob("*.yml")):  # never silently left out of the build
+        raise RecordError(Record(other, LineDict()).name, None, "",
+                          f"records end in .yaml: rename it to {other.stem}.yaml")
     if not files:
         raise RecordError(str(directory), None, "", "no *.yaml record files found")
     records = [load_record(p) for p in files]

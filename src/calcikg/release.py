@@ -86,14 +86,18 @@ def write_all(files: dict[Path, bytes]) -> None:
         for target, content in files.items():
             target.parent.mkdir(parents=True, exist_ok=True)
             tmp = target.with_name(f".{target.name}.tmp")
+            temps.append((tmp, target))  # before writing: a write failing half-way is removed too
             tmp.write_bytes(content)
-            temps.append((tmp, target))
     except OSError:
         for tmp, _ in temps:
             tmp.unlink(missing_ok=True)
         raise
-    for tmp, target in temps:
-        os.replace(tmp, target)
+    try:
+        for tmp, target in temps:
+            os.replace(tmp, target)
+    finally:
+        for tmp, _ in temps:
+            tmp.unlink(missing_ok=True)
 
 
 COVERAGE_START = "<!-- coverage: written by `calcikg build` from queries/coverage.rq; do not edit by hand -->"

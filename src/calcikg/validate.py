@@ -206,7 +206,12 @@ def validate(graph_file: Path | None = None, *, reasoner: bool = True, shapes_fi
     if not graph_file.exists():
         raise NotBuiltError(f"{graph_file} does not exist: run 'calcikg build' first")
     data = Graph()
-    data.parse(graph_file, format="turtle")
+    try:
+        data.parse(graph_file, format="turtle")
+    except Exception as exc:  # a truncated or corrupt release: one line, not a traceback
+        from calcikg.build import turtle_error
+
+        raise CalciKGError(turtle_error(graph_file, exc) + " (truncated or corrupt? run 'calcikg build')") from None
     shapes = Graph()
     shapes_file = shapes_file or paths.SHAPES
     try:

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Check that an OWL file is in the OWL 2 DL profile with the OWL API (the library Protégé is
 # built on), from Debian's libowlapi-java. Usage: tools/owl-dl-check/run.sh FILE.owl
-# Prints the profile verdict and every violation; exits 1 when the file is not OWL 2 DL.
+# Prints the profile verdict and every violation; exits 1 when the file is not OWL 2 DL, 2 when the
+# OWL API cannot load it completely (parse error, truncated file, triples left unparsed).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 jars=/usr/share/java
