@@ -33,7 +33,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from calcikg import paths
-from calcikg.errors import CalciKGError
+from calcikg.errors import CalciKGError, RecordError
 from calcikg.validate import Problem, _short, privacy_problems, source_text_problems
 
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
@@ -333,7 +333,8 @@ def process_chunk(jobs: Sequence[tuple[str, str]]) -> list[dict]:
     try:
         built = [build_report(f) for f, _k in jobs]
     except CalciKGError as exc:
-        return [{"error": str(exc), "exit_code": exc.exit_code}]
+        fields = [exc.file, exc.line, exc.field, exc.message] if isinstance(exc, RecordError) else None
+        return [{"error": str(exc), "record_error": fields}]
     validator = _WORKER.get("validator")
     if validator is not None:
         by_id = {b.report_id: b for b in built}
@@ -578,6 +579,8 @@ def build_corpus(record_files: Sequence[Path] | None = None, *, jobs: int | None
 def _take(out: list[dict], metas: dict, by_key: dict) -> None:
     for meta in out:
         if "error" in meta:
+            if meta.get("record_error"):
+                raise RecordError(*meta["record_error"])
             raise CalciKGError(meta["error"])
         metas[by_key[meta["key"]]] = meta
 
@@ -891,7 +894,7 @@ def _record_source_file(record_file: Path, built: BuiltReport) -> list[tuple[str
 
 def report_ids(store) -> set[str]:
     """Ids of the curated reports in ``store``."""
-    rows = store.query(f"SELECT ?r WHERE {{ ?r <{RDF_TYPE}> <https://w3id.org/calcikg/CuratedReport> }}")
+    rows = _union_query(store, f"SELECT ?r WHERE {{ ?r <{RDF_TYPE}> <https://w3id.org/calcikg/CuratedReport> }}")
     return {r["r"].value[len(CKD):] for r in rows if r["r"].value.startswith(CKD)}
 
 
@@ -900,7 +903,7 @@ def remove_report(store, report_id: str) -> int:
     report with a longer id) out of ``store``; how many."""
     own = CKD + report_id
     ids = report_ids(store) | {report_id}
-    rows = store.query(f"""SELECT DISTINCT ?s WHERE {{ ?s ?p ?o .
+    rows = _union_query(store, f"""SELECT DISTINCT ?s WHERE {{ ?s ?p ?o .
         FILTER(STR(?s) = "{own}" || STRSTARTS(STR(?s), "{own}-")) }}""")
     subjects = [r["s"] for r in rows if report_of(r["s"].value, ids) == report_id]
     quads = [q for s in subjects for q in store.quads_for_pattern(s, None, None)]  # listed before removing
