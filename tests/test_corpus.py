@@ -49,7 +49,7 @@ ACROSS_SHAPES = {"ckgsh:PublicationShape", "ckgsh:CuratedReportShape", "ckgsh:Pa
 # ------------------------------------------------------------------------------------- helpers
 def _generator():
     """bench/generate.py as a module (the bench folder is not a package)."""
-    spec = importlib.util.spec_from_file_location("bench_generate", paths.ROOT / "bench" / "generate.py")
+    spec = importlib.util.spec_from_file_location("bench_generate", Path(__file__).resolve().parents[1] / "bench" / "generate.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
