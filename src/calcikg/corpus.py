@@ -214,7 +214,7 @@ def prepare(shapes_file: str | None = None, engine: str = "pyrudof", entries: st
     if "terms" not in _WORKER:
         from calcikg.terms import TermIndex
 
-        onto = ontology if ontology is not None else ontology_graph()
+        onto = ontology if ontology is not None else base_ontology()
         _WORKER["ontology"] = onto
         _WORKER["terms"] = TermIndex.from_graph(onto)
     if shapes_file and _WORKER.get("validator") is None:
@@ -224,7 +224,39 @@ def prepare(shapes_file: str | None = None, engine: str = "pyrudof", entries: st
 
 
 def _init_worker(shapes_file: str | None, engine: str, entries: str | None) -> None:
-    prepare(shapes_file, engine, entries)
+    prepare(shapes_file, engine, entries, ontology=base_ontology(Path(entries).parent) if entries else None)
+
+
+def base_ontology(cache_dir: Path | None = None):
+    """The ontology as the build sees it (edit file, templates, mappings: an rdflib graph), read from
+    the build cache when its sources have not changed: loading the mappings imports sssom-py, some
+    3 s, which a build of one changed record should not pay."""
+    import json
+    import os
+
+    from rdflib import Graph
+
+    from calcikg.rdfwrite import Lit, from_rdflib, to_rdflib
+
+    path = Path(cache_dir or paths.CACHE_DIR) / f"base-{context_key()[:40]}.json"
+    try:
+        rows = json.loads(path.read_text(encoding="utf-8"))
+        graph = Graph()
+        for s, p, o in rows:
+            graph.add((to_rdflib(s), to_rdflib(p), to_rdflib(Lit(*o) if isinstance(o, list) else o)))
+        return graph
+    except (OSError, ValueError):
+        pass
+    graph = ontology_graph()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        tmp.write_text(json.dumps([[s, p, list(o) if isinstance(o, Lit) else o] for s, p, o in from_rdflib(graph)]),
+                       encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError:  # best effort: the next process loads the sources again
+        pass
+    return graph
 
 
 @dataclass
@@ -436,6 +468,10 @@ class Cache:
         for f in self.root.glob("ontology-*.json"):
             if f.stem.removeprefix("ontology-") not in keep:
                 f.unlink(missing_ok=True)
+        base = f"base-{context_key()[:40]}"
+        for f in self.root.glob("base-*.json"):
+            if f.stem != base:
+                f.unlink(missing_ok=True)
 
 
 def _lit(o):
@@ -464,7 +500,7 @@ def _ontology(cache: Cache, ctx: str, hpo_used: set[str]) -> tuple[str, list]:
 
     onto = _WORKER.get("ontology")
     if onto is None:
-        onto = _WORKER["ontology"] = ontology_graph()
+        onto = _WORKER["ontology"] = base_ontology(cache.root)
     imports = imported_terms(onto, [(URIRef(i), None, None) for i in sorted(hpo_used)])
     triples = sorted(set(from_rdflib(onto)) | set(from_rdflib(imports)), key=lambda t: (t[0], t[1], str(t[2])))
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
@@ -527,6 +563,8 @@ def build_corpus(record_files: Sequence[Path] | None = None, *, jobs: int | None
             if jobs > 1 and len(todo) >= WORKERS_FROM:
                 import multiprocessing as mp
 
+                base_ontology(cache.root)  # once, here: the workers read it from the cache
+
                 # "forkserver", not "fork": a process that has run pyrudof holds its thread pool
                 # (rayon), and workers forked from it wait forever on threads they did not inherit
                 with mp.get_context("forkserver").Pool(jobs, initializer=_init_worker,
@@ -535,7 +573,8 @@ def build_corpus(record_files: Sequence[Path] | None = None, *, jobs: int | None
                         _take(out, metas, by_key)
                         progress.add(len(out))
             else:
-                prepare(shapes, engine, str(cache.entries))
+                prepare(shapes, engine, str(cache.entries),
+                        ontology=None if "terms" in _WORKER else base_ontology(cache.root))
                 for chunk in chunks:
                     out = process_chunk(chunk)
                     _take(out, metas, by_key)
