@@ -641,24 +641,42 @@ def _update_store(store, cache: Cache, entries: dict[str, dict], onto_key: str, 
         store.remove(Quad(NamedNode(graph), state_key, Literal(current[graph]), state_graph))
         store.remove_graph(NamedNode(graph))
     by_graph = {CKD + rid: m for rid, m in entries.items()}
-    for graph, key in wanted.items():
-        if current.get(graph) == key:
-            continue
+    stale = [(graph, key) for graph, key in wanted.items() if current.get(graph) != key]
+    for graph, _key in stale:
         g = NamedNode(graph)
         if graph in current:
             store.remove(Quad(g, state_key, Literal(current[graph]), state_graph))
         if store.contains_named_graph(g):
             store.remove_graph(g)
+    # one bulk load per batch of reports (each bulk load into an on-disk store costs a RocksDB
+    # ingest), the state triples of a batch only after its data
+    batch: list[str] = []
+    states: list[str] = []
+
+    def load() -> None:
+        if batch:
+            store.bulk_load("".join(batch).encode("utf-8"), format=RdfFormat.N_QUADS)
+            store.bulk_load("".join(states).encode("utf-8"), format=RdfFormat.N_QUADS)
+            batch.clear()
+            states.clear()
+
+    size = 0
+    for graph, key in stale:
+        suffix = f" <{graph}> .\n"
         if graph == ONTOLOGY_GRAPH:
-            data = "".join(f"{nt(s)} {nt(p)} {nt(o)} .\n" for s, p, o in ontology).encode()
-            store.bulk_load(data, format=RdfFormat.N_TRIPLES, to_graph=g)
+            text = "".join(f"{nt(s)} {nt(p)} {nt(o)}{suffix}" for s, p, o in ontology)
         else:
             meta = by_graph[graph]
-            store.bulk_load(path=str(cache.entries / f"{key}.nt"), format=RdfFormat.N_TRIPLES, to_graph=g)
-            shared = "".join(f"{nt(s)} {nt(p)} {nt(_lit(o))} .\n" for s, p, o in meta["shared"]).encode()
-            if shared:
-                store.bulk_load(shared, format=RdfFormat.N_TRIPLES, to_graph=g)
-        store.add(Quad(g, state_key, Literal(key), state_graph))
+            # an N-Triples line ends in " .\n", and a literal holds no raw newline
+            text = (cache.entries / f"{key}.nt").read_text(encoding="utf-8").replace(" .\n", suffix)
+            text += "".join(f"{nt(s)} {nt(p)} {nt(_lit(o))}{suffix}" for s, p, o in meta["shared"])
+        batch.append(text)
+        states.append(f"<{graph}> <{STATE_KEY}> {nt(_lit([key, None, None]))} <{STATE_GRAPH}> .\n")
+        size += len(text)
+        if size > 50_000_000:
+            load()
+            size = 0
+    load()
     store.flush()
 
 
