@@ -84,12 +84,21 @@ def records():
 
 
 @pytest.fixture(scope="session")
-def fresh_release(ontology, records, terms):
-    """Every released file as a fresh in-memory build makes it (nothing written)."""
-    from calcikg.graph import build_data
+def fresh_corpus(tmp_path_factory):
+    """The real records through the one pipeline, with a fresh build cache of its own."""
+    from calcikg.corpus import build_corpus
+
+    corpus = build_corpus(cache_dir=tmp_path_factory.mktemp("cache"))
+    yield corpus
+    corpus.close()
+
+
+@pytest.fixture(scope="session")
+def fresh_release(fresh_corpus):
+    """Every released file as a fresh build makes it (nothing written into the project)."""
     from calcikg.release import release_files
 
-    return release_files(ontology, build_data(records, terms))
+    return release_files(fresh_corpus)
 
 
 @pytest.fixture(scope="session")
@@ -104,7 +113,7 @@ def graph():
 def project_copy(tmp_path, monkeypatch):
     """A throw-away copy of the project's data files, with calcikg.paths pointed at it."""
     root = tmp_path / "project"
-    for sub in ("ontology", "kg", "queries", "shapes", "mappings", "reports"):
+    for sub in ("ontology", "kg", "queries", "shapes", "mappings", "reports"):  # not .calcikg: each copy builds afresh
         if (paths.ROOT / sub).exists():
             shutil.copytree(paths.ROOT / sub, root / sub)
     for name in dir(paths):

@@ -1,4 +1,4 @@
-"""The corpus path (src/calcikg/corpus.py): records built one at a time into an Oxigraph store,
+"""The one pipeline (src/calcikg/corpus.py): records built one at a time into an Oxigraph store,
 each report validated on its own triples plus the ontology slice, and the rules marked
 ``ckgsh:acrossReports true`` run as queries over the store.
 
@@ -49,7 +49,7 @@ ACROSS_SHAPES = {"ckgsh:PublicationShape", "ckgsh:CuratedReportShape", "ckgsh:Pa
 # ------------------------------------------------------------------------------------- helpers
 def _generator():
     """bench/generate.py as a module (the bench folder is not a package)."""
-    spec = importlib.util.spec_from_file_location("bench_generate", paths.ROOT / "bench" / "generate.py")
+    spec = importlib.util.spec_from_file_location("bench_generate", Path(__file__).resolve().parents[1] / "bench" / "generate.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -70,16 +70,16 @@ def iri(local: str) -> str:
 
 
 def store_lines(store) -> set[str]:
-    """Every triple of a store's default graph as an N-Triples line (no blank nodes in the graph)."""
-    return {str(q.triple) for q in store}
+    """Every triple of a store (all graphs but the build state) as an N-Triples line."""
+    return {str(q.triple) for q in store if getattr(q.graph_name, "value", "") != corpus.STATE_GRAPH}
 
 
 def copy_store(store):
-    """An in-memory copy of ``store`` (validate_added adds to the store it is given)."""
-    from pyoxigraph import DefaultGraph, RdfFormat, Store
+    """An in-memory copy of ``store``'s graph, in its default graph (validate_added adds to it)."""
+    from pyoxigraph import RdfFormat, Store
 
     out = Store()
-    out.bulk_load(store.dump(format=RdfFormat.N_TRIPLES, from_graph=DefaultGraph()), format=RdfFormat.N_TRIPLES)
+    out.bulk_load("".join(f"{line} .\n" for line in store_lines(store)).encode(), format=RdfFormat.N_TRIPLES)
     return out
 
 
@@ -133,15 +133,17 @@ def real_files() -> list[Path]:
 
 
 @pytest.fixture(scope="module")
-def real_corpus(real_files):
-    """The real records through the corpus path (one process, pyrudof for the per-report rules)."""
-    return corpus.build_corpus(real_files, workers=1)
+def real_corpus(real_files, tmp_path_factory):
+    """The real records through the pipeline (one process, pyrudof for the per-report rules)."""
+    c = corpus.build_corpus(real_files, jobs=1, cache_dir=tmp_path_factory.mktemp("cache"))
+    yield c
+    c.close()
 
 
 @pytest.fixture(scope="module")
 def builder():
     """The module's build state (ontology, term index), as a worker process has it."""
-    corpus._init_worker(None, "pyshacl")
+    corpus.prepare()
     return corpus.build_report
 
 
@@ -157,7 +159,7 @@ def test_real_records_give_the_committed_graph(real_corpus, real_files):
     committed = Store()
     committed.load(path=str(paths.GRAPH_TTL), format=RdfFormat.TURTLE)
     assert not any(DATA_GRAPH_IRI in line for line in store_lines(committed))
-    assert all(isinstance(q.graph_name, DefaultGraph) for q in real_corpus.store)
+    assert all(not isinstance(q.graph_name, DefaultGraph) for q in real_corpus.store)  # a graph per report
     built, expected = store_lines(real_corpus.store), store_lines(committed)
     assert built - expected == set(), "triples the corpus path makes and the committed graph lacks"
     assert expected - built == set(), "triples of the committed graph the corpus path does not make"
@@ -299,7 +301,7 @@ def test_added_fresh_report_has_no_problem(real_store, synthetic):
     assert problems == []
     own = Store()
     own.load(built.nt.encode(), format=RdfFormat.N_TRIPLES)
-    assert len(own) == built.triples and all(q in real_store for q in own)
+    assert len(own) == len(built.triples) and all(q in real_store for q in own)
 
 
 def test_added_report_id_already_in_store_is_refused(real_store):
@@ -328,7 +330,7 @@ def test_build_report_keeps_to_its_own_nodes(builder, real_files):
     for f in real_files:
         built = builder(f)
         assert corpus.foreign_nodes(built.report_id, built.nt) == []
-        assert built.triples == built.nt.count("\n") > 0
+        assert len(built.triples) == built.nt.count("\n") > 0
 
 
 def test_build_report_refuses_a_link_to_another_report(builder, monkeypatch):
@@ -355,43 +357,54 @@ def _clash(records: list[dict]) -> None:
     records[3]["report"]["source_file"] = records[0]["report"]["source_file"]
 
 
-def test_two_workers_small_chunks_same_as_one_process(tmp_path):
-    """Two worker processes, two records a chunk, give the store and the problems of one process.
+def test_two_workers_small_chunks_same_as_one_process(tmp_path, monkeypatch):
+    """Two worker processes, one or two records a chunk, give the store, the cache entries and the
+    problems of one process.
 
     Engine pySHACL: this process has already run pyrudof (other tests), and forked workers then
     hang in pyrudof (:func:`test_workers_after_pyrudof_in_the_parent_finish`)."""
-    files = write_synthetic(tmp_path, 5, _clash)
-    one = corpus.build_corpus(files, workers=1, engine="pyshacl")
-    two = corpus.build_corpus(files, workers=2, chunk=2, engine="pyshacl")
-    assert two.worker_peak_kb and not one.worker_peak_kb  # the pool did run
+    files = write_synthetic(tmp_path / "records", 5, _clash)
+    one = corpus.build_corpus(files, jobs=1, engine="pyshacl", cache_dir=tmp_path / "one")
+    monkeypatch.setattr(corpus, "WORKERS_FROM", 2)
+    two = corpus.build_corpus(files, jobs=2, engine="pyshacl", cache_dir=tmp_path / "two")
+    assert one.built == two.built == 5
     assert store_lines(two.store) == store_lines(one.store)
     assert two.reports == one.reports
+    assert {rid: m["key"] for rid, m in two.entries.items()} == {rid: m["key"] for rid, m in one.entries.items()}
     assert [asdict(p) for p in two.problems] == [asdict(p) for p in one.problems]
     assert {(p.focus, p.shape, Path(p.record).name) for p in one.problems} == {
         ("ckd:synth-000001", "ckgsh:CuratedReportShape", "synth-000001.yaml"),
         ("ckd:synth-000004", "ckgsh:CuratedReportShape", "synth-000004.yaml"),
-
     }
+    one.close()
+    two.close()
 
 
-# ------------------------------------------------------------------------ 6. on-disk store
-def test_store_dir_is_never_reused(synthetic, tmp_path):
-    """A store on disk is made in an empty directory; a second build there is refused."""
-    store_dir = tmp_path / "store"
-    built = corpus.build_corpus(synthetic[:1], workers=1, store_dir=store_dir)
-    assert built.conforms and len(built.store) == built.triples > 0
-    assert any(store_dir.iterdir())
-    with pytest.raises(CalciKGError, match=re.escape(str(store_dir))):
-        corpus.build_corpus(synthetic[:1], workers=1, store_dir=store_dir)
+# ------------------------------------------------------------------------ 6. the store and the cache
+def test_store_holds_a_graph_per_report_and_its_state(synthetic, tmp_path):
+    """Each report's triples are its own named graph; the state graph names each graph's entry."""
+    c = corpus.build_corpus(synthetic, jobs=1, cache_dir=tmp_path)
+    from pyoxigraph import NamedNode
+
+    graphs = {g.value for g in c.store.named_graphs()}
+    assert graphs == {CKD + f"synth-00000{i}" for i in range(1, 6)} | {corpus.ONTOLOGY_GRAPH, corpus.STATE_GRAPH}
+    state = {q.subject.value: q.object.value for q in c.store.quads_for_pattern(None, None, None,
+                                                                                 NamedNode(corpus.STATE_GRAPH))}
+    assert state[CKD + "synth-000001"] == c.entries["synth-000001"]["key"]
+    c.close()
 
 
-def test_failed_build_leaves_no_store(tmp_path):
-    """A build that fails (here two reports whose ids clash) removes the on-disk store it began."""
-    files = write_synthetic(tmp_path, 2, _prefix_ids)
-    store_dir = tmp_path / "store"
+def test_failed_build_leaves_the_store_as_it_was(tmp_path):
+    """A build that fails (two reports whose ids clash) changes neither store nor state."""
+    files = write_synthetic(tmp_path / "records", 2, _prefix_ids)
+    first = corpus.build_corpus(files[1:], jobs=1, cache_dir=tmp_path / "cache")
+    before = store_lines(first.store)
+    first.close()
     with pytest.raises(CalciKGError):
-        corpus.build_corpus(files, workers=1, store_dir=store_dir)
-    assert not store_dir.exists()
+        corpus.build_corpus(files, jobs=1, cache_dir=tmp_path / "cache")
+    again = corpus.build_corpus(files[1:], jobs=1, cache_dir=tmp_path / "cache")
+    assert again.built == 0 and store_lines(again.store) == before
+    again.close()
 
 
 # ------------------------------------------------------------------------ 7. report ids, workers
@@ -409,8 +422,8 @@ def test_report_ids_that_extend_one_another_are_refused(tmp_path):
     refuses the pair, naming both ids, in a build and when one is added to the other's store."""
     files = write_synthetic(tmp_path, 2, _prefix_ids)
     with pytest.raises(CalciKGError, match=r"'rep' and 'rep-b'"):
-        corpus.build_corpus(files, workers=1, chunk=1)
-    store = corpus.build_corpus(files[1:], workers=1).store
+        corpus.build_corpus(files, jobs=1, cache_dir=tmp_path / "cache")
+    store = copy_store(corpus.build_corpus(files[1:], jobs=1, cache_dir=tmp_path / "cache2").store)
     with pytest.raises(CalciKGError, match=r"'rep' and 'rep-b'"):
         corpus.validate_added(store, files[0])
     assert corpus.clashing_ids(["rep"], ["rep-b", "repb", "other"]) == [("rep", "rep-b")]
@@ -434,14 +447,16 @@ _HANG = """
 import sys
 from pathlib import Path
 from calcikg import corpus
-files = [Path(f) for f in sys.argv[1:]]
-corpus.build_corpus(files[:1], workers=1)              # pyrudof runs once in this process
-corpus.build_corpus(files, workers=2, chunk=1)         # then forked workers run it
+corpus.WORKERS_FROM = 1
+cache = Path(sys.argv[1])
+files = [Path(f) for f in sys.argv[2:]]
+corpus.build_corpus(files[:1], jobs=1, cache_dir=cache / "a").close()   # pyrudof runs once in this process
+corpus.build_corpus(files, jobs=2, cache_dir=cache / "b").close()       # then forked workers run it
 """
 
 
 @pytest.mark.slow
-def test_workers_after_pyrudof_in_the_parent_finish(synthetic):
+def test_workers_after_pyrudof_in_the_parent_finish(synthetic, tmp_path):
     """build_corpus with workers, engine pyrudof, in a process that has used pyrudof before (one
     corpus built, then another): run apart, with a time limit, and its process group killed."""
     import os
@@ -449,7 +464,7 @@ def test_workers_after_pyrudof_in_the_parent_finish(synthetic):
     import subprocess
     import sys
 
-    proc = subprocess.Popen([sys.executable, "-c", _HANG, *map(str, synthetic[:3])], cwd=paths.ROOT,
+    proc = subprocess.Popen([sys.executable, "-c", _HANG, str(tmp_path), *map(str, synthetic[:3])], cwd=paths.ROOT,
                             start_new_session=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         _out, err = proc.communicate(timeout=45)

@@ -1,4 +1,8 @@
-"""The build: ontology + mappings + records -> the released files (``calcikg build``)."""
+"""The build: ontology + mappings + records -> the released files (``calcikg build``).
+
+The stages: the ontology (:func:`load_ontology`), every record built and validated into the build
+cache and store (:mod:`calcikg.corpus`), the releases written from them (:mod:`calcikg.release`).
+"""
 
 from __future__ import annotations
 
@@ -9,10 +13,6 @@ from rdflib import Graph
 
 from calcikg import paths
 from calcikg.errors import CalciKGError
-from calcikg.graph import build_data
-from calcikg.mappings import mapping_triples
-from calcikg.records import load_records
-from calcikg.release import release_files, write_all
 from calcikg.templates import load_templates, template_graph
 from calcikg.terms import TermIndex
 
@@ -51,20 +51,36 @@ def load_ontology(path: Path | None = None, templates_dir: Path | None = None) -
 
 @dataclass
 class BuildResult:
-    """What a build wrote: each file with its size, and triple counts."""
+    """What a build wrote: each file with its size, triple counts, and what the run did."""
 
     files: dict[Path, int]
     ontology_triples: int
     data_triples: int
+    reports: int = 0
+    built: int = 0  # records built and validated by this run (the others came from the cache)
+    problems: int = 0
+    seconds: float = 0.0
 
 
-def build(records_dir: Path | None = None, *, write: bool = True) -> BuildResult:
-    """Build everything; write the release only when every stage succeeded."""
-    ontology = load_ontology()
-    ontology += mapping_triples()
-    records = load_records(records_dir)
-    data = build_data(records, TermIndex.from_graph(ontology))
-    files = release_files(ontology, data)
-    if write:
-        write_all(files)
-    return BuildResult({p: len(c) for p, c in files.items()}, len(ontology), len(data))
+def build(records_dir: Path | None = None, *, write: bool = True, jobs: int | None = None,
+          quiet: bool = True) -> BuildResult:
+    """Bring the build cache up to date with the records and write the releases from it.
+
+    Only records that changed since the last build (or whose ontology, templates, mappings or
+    shapes changed) are built and validated again (:func:`calcikg.corpus.build_corpus`). The
+    releases are written only when every stage succeeded, all of them or none.
+    """
+    import time
+
+    from calcikg.corpus import build_corpus
+    from calcikg.release import write_releases
+
+    t0 = time.perf_counter()
+    files = sorted(Path(records_dir).glob("*.yaml")) if records_dir else None
+    corpus = build_corpus(files, jobs=jobs, quiet=quiet)
+    try:
+        sizes = write_releases(corpus) if write else {}
+        return BuildResult(sizes, len(corpus.ontology), corpus.data_triples, len(corpus.entries), corpus.built,
+                           len(corpus.problems), time.perf_counter() - t0)
+    finally:
+        corpus.close()

@@ -30,13 +30,25 @@ from calcikg.errors import CalciKGError, UsageError
 def _cmd_build(args: argparse.Namespace) -> int:
     from calcikg.build import build
 
-    result = build()
+    result = build(jobs=args.jobs, quiet=args.quiet)
     from calcikg import paths
 
     for path, size in result.files.items():
         print(f"wrote {path.relative_to(paths.ROOT)} ({size:,} bytes)")
-    print(f"{result.ontology_triples:,} ontology triples, {result.data_triples:,} graph triples")
+    print(f"{result.ontology_triples:,} ontology triples, {result.data_triples:,} graph triples; "
+          f"{result.reports:,} reports, {result.built:,} built and validated now, the rest unchanged "
+          f"({result.seconds:.1f} s)")
+    if result.problems:
+        print(f"{result.problems:,} validation problem(s): run 'calcikg validate' to see them")
     return 0
+
+
+def _warn_if_stale() -> None:
+    from calcikg.release import staleness_warning
+
+    warning = staleness_warning()
+    if warning:
+        print(warning, file=sys.stderr)
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
@@ -47,7 +59,8 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
         report = check_record(Path(args.record), engine=args.engine, reports_dirs=_reports_dirs(args))
     else:
-        report = validate(reasoner=not args.no_reasoner, reports_dirs=_reports_dirs(args))
+        report = validate(reasoner=not args.no_reasoner, reports_dirs=_reports_dirs(args), exact=args.exact,
+                          jobs=args.jobs, quiet=args.quiet)
     if args.format == "json":
         print(json.dumps({"conforms": report.conforms, "checks": report.checks, "problems": report.as_dicts()},
                          indent=2))
@@ -95,6 +108,8 @@ def _cmd_query(args: argparse.Namespace) -> int:
 
     if args.endpoint:
         check_endpoint(args.endpoint)
+    else:
+        _warn_if_stale()
     if args.file:
         if args.name:
             raise UsageError("give a stored query name or --file FILE, not both")
@@ -112,6 +127,7 @@ def _cmd_query(args: argparse.Namespace) -> int:
 def _cmd_serve(args: argparse.Namespace) -> int:
     from calcikg.serve import run_server
 
+    _warn_if_stale()
     return run_server(host=args.host, port=args.port, timeout=args.timeout, allow_service=args.allow_service,
                       public=args.public, graph_file=args.graph, cache_mb=args.cache_mb, announce=lambda m: print(m, flush=True))
 
@@ -205,14 +221,24 @@ def parser() -> argparse.ArgumentParser:
                        description="Load the ontology (ontology/calcikg-edit.ttl and the term templates "
                                    "ontology/templates/*.tsv, checked row by row), the SSSOM mappings and every "
                                    "record under kg/records/, and write kg/calcikg.ttl, kg/calcikg-data.ttl, "
-                                   "kg/calcikg.owl, kg/catalog-v001.xml and ontology/calcikg.owl, byte-identical "
-                                   "for the same sources. A bad record stops the build with its file and line; "
-                                   "the previous files stay in place.")
+                                   "kg/calcikg.owl, kg/calcikg.nt, kg/catalog-v001.xml and ontology/calcikg.owl "
+                                   "(the same graph in each syntax), byte-identical for the same sources. Each "
+                                   "record is built and validated once and kept in the build cache (.calcikg/): "
+                                   "a later build redoes only the records that changed. A bad record stops the "
+                                   "build with its file and line; the previous files and the cache stay usable.")
+    _pipeline_options(b)
     b.set_defaults(func=_cmd_build)
 
-    v = sub.add_parser("validate", help="check the built graph (SHACL, violation queries, HermiT)",
-                       description="Validate kg/calcikg.ttl with the SHACL shapes (pySHACL), the *-violation.rq "
-                                   "queries and HermiT (needs Java). Exit 0 when it conforms, 1 otherwise.")
+    v = sub.add_parser("validate", help="check the graph (SHACL, violation queries, patient names, HermiT)",
+                       description="Validate the graph the records give: the SHACL shapes on each report (and the "
+                                   "rules across reports on the whole store), the *-violation.rq queries, patient "
+                                   "names, the source texts, and HermiT (needs Java) on kg/calcikg.owl. Records "
+                                   "unchanged since the last build or validate are not validated again. Exit 0 "
+                                   "when it conforms, 1 otherwise.")
+    v.add_argument("--exact", action="store_true",
+                   help="whole-graph pySHACL over the built kg/calcikg.ttl instead of the per-report check "
+                        "(the reference; slow for large graphs)")
+    _pipeline_options(v)
     v.add_argument("--format", choices=["text", "json"], default="text", help="report for people or machines")
     v.add_argument("--no-reasoner", action="store_true", help="skip the HermiT consistency check")
     v.add_argument("--record", metavar="FILE",
@@ -316,6 +342,13 @@ def parser() -> argparse.ArgumentParser:
     d.add_argument("--id", help="record id (default: first author's surname + year, lowercase)")
     d.set_defaults(func=_cmd_draft)
     return p
+
+
+def _pipeline_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--jobs", "-j", type=int, metavar="N",
+                   help="worker processes for building and validating records (default: the number of CPUs)")
+    p.add_argument("--quiet", "-q", action="store_true",
+                   help="no progress display (it shows only on a terminal, and never when CI=true)")
 
 
 def main(argv: list[str] | None = None) -> int:

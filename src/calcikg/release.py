@@ -1,72 +1,30 @@
-"""Stage 3: write the released files, deterministically and atomically.
+"""Stage 3: write the released files from the one graph, deterministically and atomically.
 
-Deterministic: triples are added to a fresh graph in sorted order and serialised without blank
-nodes, so the same sources give byte-identical files. Atomic: every file is first written next to
-its target and renamed only when all of them were written, so a failed build leaves the previous
-release in place.
+Every release is the same RDF graph (kg/calcikg.ttl, kg/calcikg.owl, kg/calcikg.nt; the data part
+alone in kg/calcikg-data.ttl; the ontology alone in ontology/calcikg.owl), literals in canonical
+form, laid out as rdflib lays them out (:mod:`calcikg.rdfwrite`). Each file is put together from
+the pieces the build cached for each report (:mod:`calcikg.corpus`) and the ontology's pieces,
+in one global order: the same sources give byte-identical files.
+
+Atomic: every file is first written next to its target and renamed only when all of them were
+written, so a failed build leaves the previous release in place (and no temporary file behind).
+
+:func:`stale_sources` tells ``calcikg query`` and ``calcikg serve`` when the built graph is older
+than its sources.
 """
 
 from __future__ import annotations
 
 import os
+from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
-from rdflib import BNode, Graph, URIRef
-
 from calcikg import paths
-from calcikg.errors import CalciKGError
-from calcikg.namespaces import DATA_GRAPH_IRI, ONTOLOGY_IRI, PREFIXES
 
-
-def sorted_graph(*graphs: Graph) -> Graph:
-    """One graph holding every triple of ``graphs``, inserted in sorted order, project prefixes bound."""
-    triples = set()
-    for g in graphs:
-        for t in g:
-            if any(isinstance(x, BNode) for x in t):
-                raise CalciKGError(f"blank node in {t}: give every node an IRI so builds stay deterministic")
-            triples.add(t)
-    out = Graph(bind_namespaces="none")
-    for prefix, iri in PREFIXES.items():
-        out.bind(prefix, iri)
-    for t in sorted(triples, key=lambda t: tuple(x.n3() for x in t)):
-        out.add(t)
-    return out
-
-
-def turtle(graph: Graph) -> bytes:
-    return sorted_graph(graph).serialize(format="turtle", encoding="utf-8")
-
-
-class _OrderedGraph(Graph):
-    """A graph whose subjects, predicates and predicate-object pairs come out sorted.
-
-    rdflib's RDF/XML serializer walks these iterators, whose order otherwise depends on the hash
-    seed of the process; sorting them makes the RDF/XML release byte-identical across builds.
-    """
-
-    @staticmethod
-    def _key(x) -> str:
-        return x.n3() if hasattr(x, "n3") else str(x)
-
-    def subjects(self, predicate=None, object=None, unique=False):  # noqa: A002 - rdflib's name
-        return iter(sorted(set(super().subjects(predicate, object)), key=self._key))
-
-    def predicates(self, subject=None, object=None, unique=False):  # noqa: A002
-        return iter(sorted(set(super().predicates(subject, object)), key=self._key))
-
-    def predicate_objects(self, subject=None, unique=False):
-        return iter(sorted(set(super().predicate_objects(subject)), key=lambda po: (self._key(po[0]), self._key(po[1]))))
-
-
-def rdfxml(graph: Graph) -> bytes:
-    ordered = _OrderedGraph(bind_namespaces="none")
-    for prefix, iri in PREFIXES.items():
-        ordered.bind(prefix, iri)
-    for t in sorted_graph(graph):
-        ordered.add(t)
-    return ordered.serialize(format="xml", encoding="utf-8")
-
+# the strings of calcikg.namespaces, without importing rdflib (the query path imports this module)
+DATA_GRAPH_IRI = "https://w3id.org/calcikg/data/calcikg-kg"
+ONTOLOGY_IRI = "https://w3id.org/calcikg/calcikg.owl"
 
 def catalog(ontology_release: Path, catalog_path: Path) -> bytes:
     """An OASIS XML catalog (what Protégé reads) resolving the ontology IRI to the local release."""
@@ -79,16 +37,21 @@ def catalog(ontology_release: Path, catalog_path: Path) -> bytes:
     ).encode()
 
 
-def write_all(files: dict[Path, bytes]) -> None:
-    """Write every file to a temporary sibling, then rename them all into place."""
+def write_all(files: dict[Path, bytes | Callable[[str], None]]) -> None:
+    """Write every file to a temporary sibling, then rename them all into place.
+
+    A value is the content, or a function writing the content to the path it is given."""
     temps: list[tuple[Path, Path]] = []
     try:
         for target, content in files.items():
             target.parent.mkdir(parents=True, exist_ok=True)
             tmp = target.with_name(f".{target.name}.tmp")
             temps.append((tmp, target))  # before writing: a write failing half-way is removed too
-            tmp.write_bytes(content)
-    except OSError:
+            if callable(content):
+                content(str(tmp))
+            else:
+                tmp.write_bytes(content)
+    except BaseException:
         for tmp, _ in temps:
             tmp.unlink(missing_ok=True)
         raise
@@ -104,11 +67,12 @@ COVERAGE_START = "<!-- coverage: written by `calcikg build` from queries/coverag
 COVERAGE_END = "<!-- /coverage -->"
 
 
-def coverage_block(full: Graph) -> str:
-    """What the graph covers, in Markdown, from the stored query ``coverage`` run on ``full``."""
-    from calcikg.query import get_query, run_rdflib
+def coverage_block(store) -> str:
+    """What the graph covers, in Markdown, from the stored query ``coverage`` run on ``store``
+    (an Oxigraph store, or anything with its ``query``)."""
+    from calcikg.query import get_query, run_oxigraph
 
-    rows = run_rdflib(get_query("coverage"), {}, full).rows
+    rows = run_oxigraph(get_query("coverage"), {}, store).rows
     by_kind: dict[str, list[dict]] = {}
     for r in rows:
         by_kind.setdefault(r["kind"], []).append(r)
@@ -141,33 +105,150 @@ def with_coverage(readme: str, block: str) -> str:
     return readme[:start] + block + readme[end + len(COVERAGE_END):]
 
 
-def release_files(ontology: Graph, data: Graph) -> dict[Path, bytes]:
-    """Every released file's path and content.
+HEADER = [  # the data graph's own ontology header (kg/calcikg-data.ttl only)
+    (DATA_GRAPH_IRI, "http://www.w3.org/1999/02/22-rdf-syntax-ns#type", "http://www.w3.org/2002/07/owl#Ontology"),
+    (DATA_GRAPH_IRI, "http://www.w3.org/2002/07/owl#imports", ONTOLOGY_IRI),
+    (DATA_GRAPH_IRI, "http://purl.org/dc/terms/license", "https://creativecommons.org/licenses/by/4.0/"),
+]
+HEADER_TITLE = "CalciKG populated graph: calcinosis cutis case reports"
 
-    The released ontology is ``ontology`` plus the HPO classes ``data`` uses, imported with their
-    parents (:func:`calcikg.hpo.imported_terms`; nothing when the records use no HPO term).
+
+def release_writers(corpus) -> dict[Path, bytes | Callable[[str], None]]:
+    """Every released file: its content, or a function writing it (see :func:`write_all`).
+
+    The graph is the corpus's ontology triples (edit file, templates, mappings, imported HPO terms)
+    plus every report's triples; each report's subjects come from its cache entry, rendered once.
     """
-    from calcikg.hpo import imported_terms
+    from calcikg import rdfwrite as W
 
-    imports = imported_terms(ontology, data)
-    if len(imports):
-        ontology = ontology + imports
-    full = Graph()
-    for t in ontology:
-        full.add(t)
-    for t in data:
-        if not (t[0] == URIRef(DATA_GRAPH_IRI)):  # one owl:Ontology header per file
-            full.add(t)
-    files = {
-        paths.ONTOLOGY_RELEASE: rdfxml(ontology),
-        paths.DATA_TTL: turtle(data),
-        paths.GRAPH_TTL: turtle(full),
-        paths.GRAPH_OWL: rdfxml(full),
+    names = W.Names()
+    entries = sorted(corpus.entries.values(), key=lambda m: m["report_id"])
+    folder = Path(corpus.cache_entries)
+    onto = set(corpus.ontology)
+    shared = {(s, p, W.Lit(*o) if isinstance(o, list) else o) for m in entries for s, p, o in m["shared"]}
+    report_refs: Counter = Counter()
+    for m in entries:
+        report_refs.update(m["refs"])
+    header = HEADER + [(DATA_GRAPH_IRI, "http://purl.org/dc/terms/title", W.Lit(HEADER_TITLE))]
+    full_terms, data_terms = onto | shared, shared | set(header)
+    full_refs = Counter(o for _s, _p, o in full_terms if isinstance(o, str)) + report_refs
+    data_refs = Counter(o for _s, _p, o in data_terms if isinstance(o, str)) + report_refs
+    full = W.render(full_terms, full_refs.__getitem__, names)
+    data = W.render(data_terms, data_refs.__getitem__, names, formats=("ttl",))
+    ontology = W.render(onto, lambda s: 0, names, formats=("xml",))
+
+    def runs(fmt: str) -> list[list[W.Piece]]:
+        out = []
+        for m in entries:
+            src = str(folder / f"{m['key']}.{fmt}")
+            pieces = [W.Piece(tuple(k), src, off, n) for k, off, n in m[fmt]]
+            if fmt == "ttl":  # one run per reference count: the Turtle order is (count, subject)
+                groups: dict[int, list] = {}
+                for piece in pieces:
+                    groups.setdefault(piece.key[0], []).append(piece)
+                out += groups.values()
+            else:
+                out.append(pieces)
+        return out
+
+    report_prefixes = {p for m in entries for p in m["prefixes"]}
+    report_xml_prefixes = {p for m in entries for p in m["xml_prefixes"]}
+
+    def turtle(rendered, target: str) -> None:
+        head = W.ttl_header(report_prefixes | rendered.prefixes).encode()
+        W.assemble(target, head, runs("ttl") + W.pieces_in_memory(rendered.ttl, 2), b"\n")
+
+    def graph_owl(target: str) -> None:
+        head = W.xml_header(report_xml_prefixes | full.xml_prefixes, names).encode()
+        W.assemble(target, head, runs("xml") + W.pieces_in_memory(full.xml), W.XML_FOOTER.encode())
+
+    def graph_nt(target: str) -> None:
+        W.assemble(target, b"", runs("nt") + W.pieces_in_memory(full.nt), b"")
+
+    files: dict[Path, bytes | Callable[[str], None]] = {
+        paths.ONTOLOGY_RELEASE: (W.xml_header(ontology.xml_prefixes, names) + "".join(t for _k, t in ontology.xml)
+                                 + W.XML_FOOTER).encode("utf-8"),
+        paths.DATA_TTL: lambda target: turtle(data, target),
+        paths.GRAPH_TTL: lambda target: turtle(full, target),
+        paths.GRAPH_OWL: graph_owl,
+        paths.GRAPH_NT: graph_nt,
         paths.CATALOG: catalog(paths.ONTOLOGY_RELEASE, paths.CATALOG),
     }
     if paths.README.exists():  # the README's coverage block, computed from the graph
+        from calcikg.corpus import UnionView
+
         readme = paths.README.read_text(encoding="utf-8")
-        files[paths.README] = with_coverage(readme, coverage_block(full)).encode("utf-8")
+        files[paths.README] = with_coverage(readme, coverage_block(UnionView(corpus.store))).encode("utf-8")
     return files
 
 
+def release_files(corpus) -> dict[Path, bytes]:
+    """Every released file's path and content, in memory (for tests and small graphs)."""
+    import tempfile
+
+    out = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for target, content in release_writers(corpus).items():
+            if callable(content):
+                path = Path(tmp) / target.name
+                content(str(path))
+                content = path.read_bytes()
+            out[target] = content
+    return out
+
+
+def write_releases(corpus) -> dict[Path, int]:
+    """Write every release (atomically: all or none); each file's size."""
+    files = release_writers(corpus)
+    write_all(files)
+    return {p: p.stat().st_size for p in files}
+
+
+#: What the built graph is made from: a file newer than kg/calcikg.ttl means it is stale.
+def stale_sources(graph_file: Path | None = None) -> list[Path]:
+    """Sources (records, ontology, templates, mappings) modified after ``graph_file`` was built,
+    newest first; empty when the graph is current or not built at all. Only file times are read."""
+    graph_file = graph_file or paths.GRAPH_TTL
+    try:
+        built = graph_file.stat().st_mtime_ns
+    except OSError:
+        return []
+    found = []
+    candidates = [paths.ONTOLOGY_EDIT, paths.MAPPINGS]
+    for folder, pattern in ((paths.RECORDS_DIR, "*.yaml"), (paths.TEMPLATES_DIR, "*.tsv")):
+        try:
+            candidates += folder.glob(pattern)
+        except OSError:
+            pass
+    for path in candidates:
+        try:
+            mtime = path.stat().st_mtime_ns
+        except OSError:
+            continue
+        if mtime > built:
+            found.append((mtime, path))
+    for folder in (paths.RECORDS_DIR, paths.TEMPLATES_DIR):  # a removed file changes its folder
+        try:
+            if folder.stat().st_mtime_ns > built:
+                found.append((folder.stat().st_mtime_ns, folder))
+        except OSError:
+            pass
+    return [p for _m, p in sorted(found, reverse=True)]
+
+
+def staleness_warning(graph_file: Path | None = None) -> str | None:
+    """One line for stderr when the built graph is older than its sources, else None."""
+    stale = stale_sources(graph_file)
+    if not stale:
+        return None
+    graph_file = graph_file or paths.GRAPH_TTL
+
+    def rel(p: Path) -> str:
+        try:
+            return str(p.relative_to(paths.ROOT))
+        except ValueError:
+            return str(p)
+
+    more = f" (and {len(stale) - 1} more)" if len(stale) > 1 else ""
+    return (f"calcikg: warning: {rel(graph_file)} is older than {rel(stale[0])}{more}: "
+            "run 'calcikg build' to bring the graph up to date")

@@ -1,16 +1,20 @@
-"""Stage 3b: validate the built graph (``calcikg validate``).
+"""Stage 3b: validate the graph (``calcikg validate``).
 
-Three checks, one report:
+The checks, one report:
 
-1. SHACL (pySHACL) with ``shapes/calcikg-shapes.ttl`` over the built graph, which already holds
-   the ontology. Inference mode ``none``: the builder types every node explicitly and the shapes
-   climb the class hierarchy themselves (``rdfs:subClassOf*`` paths), so nothing is inferred into
-   the data and the verdict does not depend on an entailment regime.
+1. SHACL with ``shapes/calcikg-shapes.ttl``, inference mode ``none``: the builder types every node
+   explicitly and the shapes climb the class hierarchy themselves (``rdfs:subClassOf*`` paths), so
+   nothing is inferred into the data and the verdict does not depend on an entailment regime. By
+   default through the one pipeline (:mod:`calcikg.corpus`): each report on its own triples plus
+   the ontology, the rules across reports on the store; ``--exact``: pySHACL over the whole built
+   graph (:func:`validate_exact`, the reference; the tests check both give the same verdicts).
 2. Every ``queries/*-violation.rq`` (ODK convention): each row it returns is a violation.
-3. OWL consistency with HermiT (owlready2, needs Java) over ``kg/calcikg.owl``.
+3. No patient name in any literal (:mod:`calcikg.privacy`), and each report's text in a reports
+   folder when there is one.
+4. OWL consistency with HermiT (owlready2, needs Java) over ``kg/calcikg.owl``.
 
 Each problem names the node, its label, the field, the shape's message, and the record file and
-line the node was built from (found by rebuilding the records in memory).
+line the node was built from (kept in the build cache).
 """
 
 from __future__ import annotations
@@ -200,8 +204,64 @@ def _graph_source_files(data: Graph) -> list[tuple[str, str, str]]:
 
 
 def validate(graph_file: Path | None = None, *, reasoner: bool = True, shapes_file: Path | None = None,
-             reports_dirs: list[Path] | None = None) -> Report:
-    """Validate the built graph; problems are mapped back to the record file and line."""
+             reports_dirs: list[Path] | None = None, exact: bool = False, jobs: int | None = None,
+             quiet: bool = True, engine: str = "pyrudof") -> Report:
+    """Validate the graph the records give; problems are mapped back to the record file and line.
+
+    The one pipeline (:func:`calcikg.corpus.build_corpus`): each report on its own triples (cached:
+    an unchanged record is not validated again), the rules across reports and the violation queries
+    on the store, patient names in every literal, the source texts; HermiT on ``kg/calcikg.owl``,
+    which must then be built from the current sources. ``exact``: whole-graph pySHACL over the
+    built ``kg/calcikg.ttl`` instead (:func:`validate_exact`), the reference the tests compare with.
+    """
+    if exact:
+        return validate_exact(graph_file, reasoner=reasoner, shapes_file=shapes_file, reports_dirs=reports_dirs)
+    from calcikg.corpus import build_corpus
+
+    shapes_file = shapes_file or paths.SHAPES
+    if not Path(shapes_file).exists():
+        raise CalciKGError(f"{shapes_file}: the shapes file is missing")
+    corpus = build_corpus(jobs=jobs, quiet=quiet, shapes_file=shapes_file, engine=engine)
+    try:
+        report = Report(checks=[f"SHACL shapes (each report, {engine}; rules across reports on the store)",
+                                "violation queries", "no patient names"])
+        report.problems += corpus.problems
+        sources = sorted(tuple(m["source"]) for m in corpus.entries.values() if m["source"])
+        missing, checked = source_text_problems(sources, reports_dirs)
+        _attach_corpus_origins(missing, corpus)
+        report.checks.append(checked)
+        report.problems += missing
+    finally:
+        corpus.close()
+    if reasoner:
+        report.checks.append("HermiT consistency")
+        report.problems += hermit_problems(_current_owl(graph_file))
+    report.problems.sort(key=_order)
+    return report
+
+
+def _order(p: Problem):
+    return (p.record, p.line or 0, p.focus, p.field, p.message, p.value, p.shape)
+
+
+def _current_owl(graph_file: Path | None) -> Path:
+    """kg/calcikg.owl, refused when it does not exist or is older than the sources."""
+    from calcikg.release import stale_sources
+
+    graph_file = graph_file or paths.GRAPH_TTL
+    owl_file = graph_file.with_suffix(".owl")
+    if not owl_file.exists():
+        raise NotBuiltError(f"{owl_file} does not exist: run 'calcikg build' first")
+    stale = stale_sources(graph_file)
+    if stale:
+        raise NotBuiltError(f"{owl_file} is older than {stale[0]}: run 'calcikg build' first (HermiT reads the "
+                            "built file), or validate with --no-reasoner")
+    return owl_file
+
+
+def validate_exact(graph_file: Path | None = None, *, reasoner: bool = True, shapes_file: Path | None = None,
+                   reports_dirs: list[Path] | None = None) -> Report:
+    """Whole-graph pySHACL over the built graph (the reference), with the same other checks."""
     graph_file = graph_file or paths.GRAPH_TTL
     if not graph_file.exists():
         raise NotBuiltError(f"{graph_file} does not exist: run 'calcikg build' first")
@@ -218,7 +278,7 @@ def validate(graph_file: Path | None = None, *, reasoner: bool = True, shapes_fi
         shapes.parse(shapes_file, format="turtle")
     except FileNotFoundError as exc:
         raise CalciKGError(f"{shapes_file}: the shapes file is missing") from exc
-    report = Report(checks=["SHACL shapes", "violation queries", "no patient names"])
+    report = Report(checks=["SHACL shapes (whole graph, pySHACL)", "violation queries", "no patient names"])
     report.problems += shacl_problems(data, shapes)
     report.problems += violation_query_problems(data)
     report.problems += graph_privacy_problems(data)
@@ -232,32 +292,44 @@ def validate(graph_file: Path | None = None, *, reasoner: bool = True, shapes_fi
             raise NotBuiltError(f"{owl_file} does not exist: run 'calcikg build' first")
         report.problems += hermit_problems(owl_file)
     _attach_origins(report)
+    report.problems.sort(key=_order)
     return report
 
 
 def _attach_origins(report: Report) -> None:
-    """Fill in the record file and line of each problem's node (best effort: records may be broken)."""
+    """Fill in the record file and line of each problem's node, from the build cache (best effort:
+    records may be broken)."""
     if not report.problems:
         return
-    from calcikg.build import load_ontology
-    from calcikg.graph import build_data
-    from calcikg.records import load_records
-    from calcikg.terms import TermIndex
+    from calcikg.corpus import build_corpus
 
-    origins: dict = {}
     try:
-        build_data(load_records(), TermIndex.from_graph(load_ontology()), origins)
+        corpus = build_corpus()
     except CalciKGError:
         return
-    attach_origins(report.problems, origins)
+    try:
+        _attach_corpus_origins(report.problems, corpus)
+    finally:
+        corpus.close()
+
+
+def _attach_corpus_origins(problems: list[Problem], corpus) -> None:
+    from calcikg.corpus import report_of
+
+    for p in problems:
+        rid = report_of(expand(p.focus) or p.focus, corpus.entries)
+        if rid:
+            attach_origins([p], corpus.entries[rid]["origins"])
+            p.record = p.record or corpus.entries[rid]["record"]
 
 
 def attach_origins(problems: list[Problem], origins: dict) -> None:
     """Set each problem's record file and line from the builder's ``origins`` (node -> file, line)."""
+    origins = {str(k): v for k, v in origins.items()}
     for p in problems:
         iri = expand(p.focus) or p.focus
         # a node without its own record entry (a dose, a quantity) inherits its owner's place
-        while iri and URIRef(iri) not in origins and "-" in iri.rsplit("/", 1)[-1]:
+        while iri and iri not in origins and "-" in iri.rsplit("/", 1)[-1]:
             iri = iri.rsplit("-", 1)[0]
-        if iri and URIRef(iri) in origins:
-            p.record, p.line = origins[URIRef(iri)]
+        if iri and iri in origins:
+            p.record, p.line = origins[iri]
