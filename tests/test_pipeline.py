@@ -240,10 +240,11 @@ def test_staleness_warning(project_copy):
     import time
 
     now = time.time()
-    for f in [*project_copy.rglob("*"), project_copy]:  # sources long ago, the graph later, the record last
+    for f in [*project_copy.rglob("*"), project_copy]:  # file times alone say nothing (a checkout)
         os.utime(f, (now - 100, now - 100))
-    os.utime(paths.GRAPH_TTL, (now - 50, now - 50))
-    os.utime(record, (now - 10, now - 10))
+    os.utime(paths.GRAPH_TTL, (now - 200, now - 200))
+    assert stale_sources() == []
+    record.write_text(record.read_text(encoding="utf-8") + "# a curator's edit\n", encoding="utf-8")
     assert stale_sources() == [record]
     run = subprocess.run([sys.executable, "-m", "calcikg", "query", "sources"], env=env, capture_output=True,
                          text=True)
@@ -252,6 +253,17 @@ def test_staleness_warning(project_copy):
         "calcikg: warning: kg/calcikg.ttl is older than kg/records/randhawa2018.yaml: run 'calcikg build' to "
         "bring the graph up to date"]
     subprocess.run([sys.executable, "-m", "calcikg", "build", "-q"], check=True, env=env, capture_output=True)
+    assert stale_sources() == []
+
+
+def test_no_warning_in_a_fresh_checkout_whatever_the_file_times(project_copy):
+    """A clone writes files in any order: without a build made here, nothing is called stale."""
+    import shutil
+
+    from calcikg.release import stale_sources
+
+    shutil.rmtree(paths.CACHE_DIR, ignore_errors=True)
+    os.utime(paths.GRAPH_TTL, (1, 1))  # older than every source
     assert stale_sources() == []
 
 

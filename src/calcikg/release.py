@@ -198,42 +198,64 @@ def release_files(corpus) -> dict[Path, bytes]:
 
 
 def write_releases(corpus) -> dict[Path, int]:
-    """Write every release (atomically: all or none); each file's size."""
+    """Write every release (atomically: all or none); each file's size. The sources' content hashes are
+    kept in the build cache, for the staleness warning of ``query`` and ``serve``."""
     files = release_writers(corpus)
     write_all(files)
+    record_sources()
     return {p: p.stat().st_size for p in files}
 
 
 #: What the built graph is made from: a file newer than kg/calcikg.ttl means it is stale.
-def stale_sources(graph_file: Path | None = None) -> list[Path]:
-    """Sources (records, ontology, templates, mappings) modified after ``graph_file`` was built,
-    newest first; empty when the graph is current or not built at all. Only file times are read."""
-    graph_file = graph_file or paths.GRAPH_TTL
-    try:
-        built = graph_file.stat().st_mtime_ns
-    except OSError:
-        return []
-    found = []
-    candidates = [paths.ONTOLOGY_EDIT, paths.MAPPINGS]
+def _source_files() -> list[Path]:
+    """What the built graph is made from: the records, the ontology, its templates and the mappings."""
+    found = [paths.ONTOLOGY_EDIT, paths.MAPPINGS]
     for folder, pattern in ((paths.RECORDS_DIR, "*.yaml"), (paths.TEMPLATES_DIR, "*.tsv")):
         try:
-            candidates += folder.glob(pattern)
+            found += sorted(folder.glob(pattern))
         except OSError:
             pass
-    for path in candidates:
-        try:
-            mtime = path.stat().st_mtime_ns
-        except OSError:
-            continue
-        if mtime > built:
-            found.append((mtime, path))
-    for folder in (paths.RECORDS_DIR, paths.TEMPLATES_DIR):  # a removed file changes its folder
-        try:
-            if folder.stat().st_mtime_ns > built:
-                found.append((folder.stat().st_mtime_ns, folder))
-        except OSError:
-            pass
-    return [p for _m, p in sorted(found, reverse=True)]
+    return [p for p in found if p.is_file()]
+
+
+def _fingerprint() -> dict[str, str]:
+    import hashlib
+
+    return {str(p): hashlib.sha256(p.read_bytes()).hexdigest() for p in _source_files()}
+
+
+def _fingerprint_file() -> Path:
+    return paths.CACHE_DIR / "built-sources.json"
+
+
+def record_sources() -> None:
+    """Keep (in the build cache) the content hash of every source the releases were just built from."""
+    import json
+
+    target = _fingerprint_file()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(_fingerprint(), sort_keys=True), encoding="utf-8")
+    os.replace(tmp, target)
+
+
+def stale_sources(graph_file: Path | None = None) -> list[Path]:
+    """Sources (records, ontology, templates, mappings) whose content changed, appeared or went away
+    since the last ``calcikg build`` here, in path order; empty when the graph is current, or when no
+    build was made here (a fresh checkout: its committed releases are checked by the tests). Content,
+    not file times: a checkout writes files in any order."""
+    import json
+
+    graph_file = graph_file or paths.GRAPH_TTL
+    try:
+        built = json.loads(_fingerprint_file().read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []
+    if not graph_file.exists():
+        return []
+    now = _fingerprint()
+    changed = {k for k in now if built.get(k) != now[k]} | {k for k in built if k not in now}
+    return [Path(k) for k in sorted(changed)]
 
 
 def staleness_warning(graph_file: Path | None = None) -> str | None:
