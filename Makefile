@@ -7,7 +7,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: help setup java run build validate dl-check test test-fast serve bench load mutation clean
+.PHONY: help setup java test-deps run build validate dl-check test test-fast serve bench load mutation clean
 
 help:  ## list the tasks
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 14
@@ -32,6 +32,24 @@ java:  ## make sure Java (HermiT) and the OWL API (OWL 2 DL profile check) are t
 	  fi; \
 	fi
 
+# The test command alone needs these: a real Virtuoso and Apache Jena for the store parity tests, and a
+# headless Chromium for the browser tests. apt-get must not start Virtuoso as a system service
+# (policy-rc.d refuses it); the tests start their own private servers on free loopback ports.
+TEST_DEBS := virtuoso-opensource libapache-jena-java chromium chromium-driver
+
+test-deps:  ## install what only the tests need (Virtuoso, Jena, Chromium) through apt-get when missing
+	@missing=""; for p in $(TEST_DEBS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing$$missing (Debian packages) for the store and browser tests"; \
+	    created=""; [ -e /usr/sbin/policy-rc.d ] || { printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d; chmod +x /usr/sbin/policy-rc.d; created=1; }; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; rc=$$?; \
+	    [ -z "$$created" ] || rm -f /usr/sbin/policy-rc.d; exit $$rc; \
+	  else \
+	    echo "please install:$$missing (e.g. sudo apt-get install$$missing); the tests that need them are skipped without them" >&2; \
+	  fi; \
+	fi
+
 setup: $(STAMP) java  ## create .venv with CalciKG and its test tools; install Java and the OWL API if missing
 
 run: setup  ## set up, build the graph and print the flagship answer (treatments effective in JDM)
@@ -44,7 +62,7 @@ build: $(STAMP)  ## rebuild kg/ and ontology/ releases from the records
 validate: setup  ## SHACL + violation queries + HermiT on the built graph
 	$(BIN)/calcikg validate
 
-test: setup  ## run the whole test suite
+test: setup test-deps  ## run the whole test suite (installs Virtuoso, Jena and Chromium for it)
 	$(BIN)/python -m pytest
 
 test-fast: $(STAMP)  ## tests without the reasoner, the server and the second SHACL engine
@@ -63,9 +81,17 @@ bench: $(STAMP)  ## benchmark build/validate/query at 100, 1,000 and 10,000 synt
 load: $(STAMP)  ## load test of calcikg serve: 1,000 queries from 50 clients on loopback (bench/load.py)
 	$(BIN)/python bench/load.py --clients 50 --queries 1000
 
-mutation: $(STAMP)  ## mutation testing (mutmut) of the stage modules named in pyproject.toml; slow, not in make test
-	$(BIN)/mutmut run || true
-	$(BIN)/mutmut results
+MVENV := .venv-mutation
+
+$(MVENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(MVENV)
+	$(MVENV)/bin/pip install --quiet --upgrade pip
+	$(MVENV)/bin/pip install --quiet -e '.[mutation]'
+	@touch $@
+
+mutation: $(MVENV)/.installed  ## mutation testing (mutmut, own venv) of the stage modules named in pyproject.toml; slow, not in make test
+	$(MVENV)/bin/mutmut run || true
+	$(MVENV)/bin/mutmut results
 
 clean:  ## remove the virtualenv and scratch files (not the committed releases)
-	rm -rf $(VENV) build .pytest_cache
+	rm -rf $(VENV) $(MVENV) build .pytest_cache
