@@ -10,6 +10,7 @@ Commands (each one call into a library stage):
   calcikg query NAME [--param k=v]...  run a stored query (embedded, or --endpoint URL)
   calcikg serve [--port N]             read-only SPARQL server (Oxigraph) over the built graph
   calcikg export --format F            the graph or the SSSOM mappings for other tools
+                                       (also phenopackets, jsonld, kgx: docs/exchange.md)
   calcikg draft REPORT.txt [-o FILE]   a draft record (status: draft) from a report's text, to review
   calcikg privacy-hash NAME...         the salted hash of a patient name, for kg/privacy/patient-name-hashes.txt
 
@@ -139,12 +140,9 @@ def _cmd_privacy_hash(args: argparse.Namespace) -> int:
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
-    from calcikg.export import EXPORTERS, write_output
+    from calcikg.export import run
 
-    if args.output:
-        write_output(Path(args.output), EXPORTERS[args.format])
-    else:
-        sys.stdout.buffer.write(EXPORTERS[args.format]())
+    run(args.format, args.output)
     return 0
 
 
@@ -328,7 +326,8 @@ def parser() -> argparse.ArgumentParser:
     from calcikg.export import EXPORTERS
 
     e.add_argument("--format", required=True, choices=sorted(EXPORTERS))
-    e.add_argument("--output", "-o", help="file to write (default: standard output)")
+    e.add_argument("--output", "-o", help="file to write (default: standard output); a folder for "
+                                          "phenopackets and kgx (docs/exchange.md)")
     e.set_defaults(func=_cmd_export)
 
     d = sub.add_parser("draft", help="draft a record from a report's plain text, for a curator to review",

@@ -78,9 +78,68 @@ def export_rdfxml() -> bytes:
     return _built(paths.GRAPH_OWL).read_bytes()
 
 
-EXPORTERS: dict[str, Callable[[], bytes]] = {
+def export_jsonld() -> bytes:
+    """The built graph as JSON-LD with CalciKG's published context (``kg/context.jsonld``)."""
+    from calcikg.exchange.jsonld import export
+
+    return export()
+
+
+def export_phenopackets() -> dict[str, bytes]:
+    """One GA4GH phenopacket (v2 JSON) per case and one cohort per report: a folder."""
+    from calcikg.exchange.phenopackets import export
+
+    return export()
+
+
+def export_kgx() -> dict[str, bytes]:
+    """KGX ``nodes.tsv`` and ``edges.tsv`` with Biolink categories and predicates: a folder."""
+    from calcikg.exchange.kgx import export
+
+    return export()
+
+
+EXPORTERS: dict[str, Callable[[], bytes] | Callable[[], dict[str, bytes]]] = {
     "sssom": export_sssom,
     "ntriples": export_ntriples,
     "turtle": export_turtle,
     "rdfxml": export_rdfxml,
+    "jsonld": export_jsonld,
+    "phenopackets": export_phenopackets,
+    "kgx": export_kgx,
 }
+#: Formats that write several files: ``-o`` names a folder.
+FOLDER_FORMATS = {"phenopackets", "kgx"}
+
+
+def write_folder(target: Path, make: Callable[[], dict[str, bytes]], fmt: str) -> None:
+    """Write the files of ``make()`` into the folder ``target`` (made if missing, its parent must exist).
+    Everything is computed first and each file is written atomically, so a failure leaves the
+    folder as it was; files of an earlier export that are no longer made are removed."""
+    if target.exists() and not target.is_dir():
+        raise CalciKGError(f"-o {target} is a file: --format {fmt} writes a folder of files, name a folder")
+    if not target.parent.is_dir():
+        raise CalciKGError(f"-o {target}: the folder {target.parent} does not exist")
+    files = make()
+    target.mkdir(exist_ok=True)
+    manifest = target / ".calcikg-export"
+    old = set(manifest.read_text(encoding="utf-8").split()) if manifest.is_file() else set()
+    for name, content in sorted(files.items()):
+        write_output(target / name, lambda content=content: content)
+    for stale in sorted(old - set(files)):
+        (target / stale).unlink(missing_ok=True)
+    write_output(manifest, lambda: "".join(f"{n}\n" for n in sorted(files)).encode())
+
+
+def run(fmt: str, output: str | None) -> None:
+    """``calcikg export --format FMT [-o OUTPUT]``: one file (or standard output), or a folder."""
+    import sys
+
+    if fmt in FOLDER_FORMATS:
+        if not output:
+            raise CalciKGError(f"--format {fmt} writes a folder of files: give one with -o DIR")
+        write_folder(Path(output), EXPORTERS[fmt], fmt)  # type: ignore[arg-type]
+    elif output:
+        write_output(Path(output), EXPORTERS[fmt])  # type: ignore[arg-type]
+    else:
+        sys.stdout.buffer.write(EXPORTERS[fmt]())  # type: ignore[arg-type]
