@@ -50,7 +50,8 @@ def test_every_file_parses_back_into_the_schema_classes(packets):
     for name, content in packets.items():
         cls = Cohort if name.endswith(".cohort.json") else Phenopacket
         message = Parse(content.decode("utf-8"), cls())  # unknown fields are refused
-        assert message.meta_data.phenopacket_schema_version == "2.0", name
+        assert message.id and message.meta_data.phenopacket_schema_version == "2.0", name
+        assert cls is Cohort or message.subject.id == message.id, name
         assert message.meta_data.created_by and message.meta_data.created.seconds > 0, name
         prefixes = {r.namespace_prefix for r in message.meta_data.resources}
         ids = {m["id"].split(":")[0] for m in _classes(json.loads(content))}
