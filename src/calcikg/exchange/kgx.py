@@ -146,9 +146,7 @@ class _Builder:
             types = sorted(c for c in conditions.values() if kg.is_a(c, CKG + "CalcinosisCutis"))
             underlying = sorted({c for dx, c in conditions.items()
                                  if kg.one(dx, CKG + "diagnosisRole") == CKG + "UnderlyingCondition"})
-            for episode in kg.subjects(CKG + "TreatmentEpisode"):
-                if kg.one(episode, CKG + "ofCase") != case:
-                    continue
+            for episode in kg.episodes.get(case, []):
                 if kg.one(episode, CKG + "calcinosisOutcome"):
                     targets = types or [CKG + "CalcinosisCutis"]
                 elif kg.one(episode, CKG + "diseaseOutcome") and len(underlying) == 1:

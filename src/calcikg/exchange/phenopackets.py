@@ -193,8 +193,8 @@ def _resources(kg: Kg, message) -> list:
     out = []
     for prefix in sorted(prefixes):
         if prefix == "ckg":
-            out.append(pb.Resource(id="calcikg", name="CalciKG ontology", url=ONTOLOGY_IRI, version=kg.version,
-                                   namespace_prefix="ckg", iri_prefix=CKG))
+            out.append(pb.Resource(id="calcikg", name="CalciKG ontology", url=kg.version_iri or ONTOLOGY_IRI,
+                                   version=kg.version, namespace_prefix="ckg", iri_prefix=CKG))
             continue
         rid, name, url = VOCABULARIES[prefix]
         out.append(pb.Resource(id=rid, name=name, url=url, version=_vocabulary_version(kg, prefix),
@@ -234,8 +234,7 @@ def phenopacket(kg: Kg, case: str):
         subject.time_at_last_encounter.CopyFrom(age)
     packet = pb.Phenopacket(id=case_id, subject=subject, phenotypic_features=phenotypic_features(kg, case),
                             diseases=diseases(kg, case))
-    episodes = [e for e in kg.subjects(CKG + "TreatmentEpisode") if kg.one(e, CKG + "ofCase") == case]
-    for episode in sorted(episodes, key=lambda e: kg.one(e, CKG + "episodeNumber")):
+    for episode in kg.episodes.get(case, []):
         packet.medical_actions.append(medical_action(kg, case, episode))
     locators = [kg.one(e, CKG + "locator") for e in kg.iris(case, CKG + "hasEvidence")]
     packet.meta_data.CopyFrom(meta_data(kg, packet, [reference(kg, kg.report_of(case), locators[0] if locators else None)]))
