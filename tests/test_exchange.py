@@ -301,7 +301,7 @@ def test_kgx_validator_finds_no_error(kgx_files, tmp_path):
     import biolink_model
     import bmt.toolkit
 
-    schema = Path(list(biolink_model.__path__)[0]) / "schema"
+    schema = Path(next(iter(biolink_model.__path__))) / "schema"
     biolink_prefixes = json.loads((schema.parent / "prefixmaps" / "biolink_model_prefix_map.json").read_text())
     ours = json.loads(kgx_files["provenance.json"])["curie_map"]
 

@@ -132,14 +132,19 @@ class Kg:
                 out.setdefault(CKG + row["subject_id"].split(":", 1)[1], []).append((row["object_id"], row["object_label"]))
         return {k: sorted(v) for k, v in out.items()}
 
-    def evidence_code(self, kind: str) -> tuple[str, str] | None:
+    @cached_property
+    def _evidence_codes(self) -> dict[str, tuple[str, str]]:
+        out: dict[str, tuple[str, str]] = {}
+        for row in self.mapping_rows:
+            if row["object_id"].startswith("ECO:") and row["predicate_id"] in ("skos:exactMatch", "skos:closeMatch",
+                                                                               "skos:broadMatch"):
+                out.setdefault(CKG + row["subject_id"].split(":", 1)[1], (row["object_id"], row["object_label"]))
+        return out
+
+    def evidence_code(self, kind: str | None) -> tuple[str, str] | None:
         """The ECO class of an evidence kind: its exact or close match, or the broader class it is
         mapped to (an own-patient observation is an author statement, ECO:0000204)."""
-        for row in self.mapping_rows:
-            if (CKG + row["subject_id"].split(":", 1)[1] == kind and row["object_id"].startswith("ECO:")
-                    and row["predicate_id"] in ("skos:exactMatch", "skos:closeMatch", "skos:broadMatch")):
-                return row["object_id"], row["object_label"]
-        return None
+        return self._evidence_codes.get(kind or "")
 
     def curie_prefix_iri(self, prefix: str) -> str:
         """The IRI a CURIE prefix stands for (the mapping set's curie_map, then the project's prefixes)."""

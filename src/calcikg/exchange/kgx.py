@@ -126,7 +126,7 @@ class _Builder:
             for cited in self.kg.iris(ev, PROV + "hadPrimarySource"):
                 if self.kg.one(cited, BIBO_DOI):
                     pubs.append(f"doi:{self.kg.one(cited, BIBO_DOI)}")
-        return (sorted(codes)[0] if codes else None), tuple(pubs)
+        return (min(codes) if codes else None), tuple(pubs)
 
     def cases(self) -> None:
         kg = self.kg

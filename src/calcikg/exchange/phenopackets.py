@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from calcikg.errors import CalciKGError
-from calcikg.exchange import (DISEASE_ORDER, DRUG_ORDER, HP_PREFIX, ONTOLOGY_IRI, Kg, hpo_version)
+from calcikg.exchange import DISEASE_ORDER, DRUG_ORDER, HP_PREFIX, ONTOLOGY_IRI, Kg, hpo_version
 from calcikg.prefixes import CKG, compress
 
 BIBO_DOI = "http://purl.org/ontology/bibo/doi"
