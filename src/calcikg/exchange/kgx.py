@@ -18,7 +18,7 @@ import io
 import json
 import uuid
 
-from calcikg.exchange import DISEASE_ORDER, DRUG_ORDER, HP_PREFIX, PHENOTYPE_ORDER, Kg
+from calcikg.exchange import DRUG_ORDER, HP_PREFIX, PHENOTYPE_ORDER, Kg
 from calcikg.exchange.phenopackets import BIBO_DOI, EXCLUDING
 from calcikg.prefixes import CKG, RDFS_SUBCLASS_OF, compress
 
@@ -29,10 +29,13 @@ PROV = "http://www.w3.org/ns/prov#"
 NODE_COLUMNS = ["id", "category", "name", "xref"]
 EDGE_COLUMNS = ["id", "subject", "predicate", "object", "category", "negated", "knowledge_level", "agent_type",
                 "has_evidence", "publications", "xref"]
+#: A disease node's id: Biolink's order of preferred prefixes for biolink:Disease, then the ICD codes
+#: (which Biolink 4.4.3 does not list for a disease).
+KGX_DISEASE_ORDER = ("MONDO", "DOID", "UMLS", "MESH", "NCIT", "SCTID", "HP", "ICD10CM", "ICD10WHO")
 #: Branch roots of the ontology -> (Biolink category, order of vocabularies for the node's id).
 ROOTS = [
-    (CKG + "CalcinosisCutis", "biolink:Disease", DISEASE_ORDER),
-    (CKG + "Disease", "biolink:Disease", DISEASE_ORDER),
+    (CKG + "CalcinosisCutis", "biolink:Disease", KGX_DISEASE_ORDER),
+    (CKG + "Disease", "biolink:Disease", KGX_DISEASE_ORDER),
     (CKG + "ClinicalFinding", "biolink:PhenotypicFeature", PHENOTYPE_ORDER),
     (CKG + "DrugTreatment", "biolink:Drug", DRUG_ORDER),
     (CKG + "Procedure", "biolink:Procedure", ()),
