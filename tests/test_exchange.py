@@ -89,7 +89,9 @@ def _summary(packet: dict) -> dict:
         return (*what, m.get("treatmentTarget", {}).get("id"), m.get("responseToTreatment", {}).get("id"))
 
     age = packet["subject"].get("timeAtLastEncounter", {}).get("age", {}).get("iso8601duration")
-    return {
+    suspected = [i["diagnosis"]["disease"]["id"] for i in packet.get("interpretations", [])
+                 if i["progressStatus"] == "IN_PROGRESS"]  # a suspected diagnosis is not stated as a disease
+    return ({"suspected": suspected} if suspected else {}) | {
         "sex": packet["subject"].get("sex"),
         "age": age,
         "features": [(f["type"]["id"], f.get("excluded", False)) for f in packet.get("phenotypicFeatures", [])],
@@ -153,7 +155,7 @@ SEEDS = {
     "mouaddine2021-case4": {
         "sex": "FEMALE", "age": "P6Y",
         "features": [("HP:0001324", False), ("HP:0025508", False), ("HP:0004840", False), ("HP:0031485", False)],
-        "diseases": [(JDM, None), ("ckg:DystrophicCalcinosisCutis", None)],
+        "diseases": [("ckg:DystrophicCalcinosisCutis", None)], "suspected": [JDM],
         "actions": [
             ("treatment", "ckg:NonSteroidalAntiInflammatoryDrug", None, [], None, None),
             ("treatment", "ckg:Corticosteroid", None, [(0.5, "ckg:MilligramPerKilogramPerDay")], CC,

@@ -116,18 +116,38 @@ def phenotypic_features(kg: Kg, case: str) -> list:
     return list(features.values())
 
 
+def _diagnoses(kg: Kg, case: str, suspected: bool) -> list[str]:
+    """The case's diagnoses in record order: the suspected ones, or all the others."""
+    return [dx for dx in sorted(kg.iris(case, CKG + "hasDiagnosis"), key=lambda i: int(i.rsplit("-dx", 1)[1]))
+            if (kg.one(dx, CKG + "certainty") == CKG + "Suspected") == suspected]
+
+
 def diseases(kg: Kg, case: str) -> list:
-    """Each diagnosis's condition (its exact code, else the CalciKG term); a calcinosis type gets the age at onset."""
+    """Each diagnosis's condition (its exact code, else the CalciKG term); a calcinosis type gets the
+    age at onset. A suspected diagnosis is not a disease of the patient: see ``interpretations``."""
     pb = _pb()
     out: dict[str, object] = {}
     onset = time_element(kg, kg.one(case, CKG + "ageAtOnset"))
-    for dx in sorted(kg.iris(case, CKG + "hasDiagnosis"), key=lambda i: int(i.rsplit("-dx", 1)[1])):
+    for dx in _diagnoses(kg, case, suspected=False):
         condition = kg.one(dx, CKG + "condition")
         term = kg.term(condition, DISEASE_ORDER)
         disease = out.setdefault(term[0], pb.Disease(term=_oc(term)))
         if onset is not None and kg.is_a(condition, CKG + "CalcinosisCutis"):
             disease.onset.CopyFrom(onset)
     return list(out.values())
+
+
+def interpretations(kg: Kg, case: str) -> list:
+    """A diagnosis the report gives as suspected only: an interpretation still in progress, so that
+    the phenopacket does not state the disease as established."""
+    pb = _pb()
+    out = []
+    for dx in _diagnoses(kg, case, suspected=True):
+        term = kg.term(kg.one(dx, CKG + "condition"), DISEASE_ORDER)
+        out.append(pb.Interpretation(
+            id=compress(dx), progress_status=pb.Interpretation.ProgressStatus.IN_PROGRESS,
+            diagnosis=pb.Diagnosis(disease=_oc(term)), summary="suspected in the report, not confirmed"))
+    return out
 
 
 def _target_and_response(kg: Kg, case: str, episode: str):
@@ -233,7 +253,7 @@ def phenopacket(kg: Kg, case: str):
     if age is not None:
         subject.time_at_last_encounter.CopyFrom(age)
     packet = pb.Phenopacket(id=case_id, subject=subject, phenotypic_features=phenotypic_features(kg, case),
-                            diseases=diseases(kg, case))
+                            diseases=diseases(kg, case), interpretations=interpretations(kg, case))
     for episode in kg.episodes.get(case, []):
         packet.medical_actions.append(medical_action(kg, case, episode))
     locators = [kg.one(e, CKG + "locator") for e in kg.iris(case, CKG + "hasEvidence")]
