@@ -381,3 +381,18 @@ def test_site_is_byte_identical_and_has_no_broken_link(tmp_path, source):
     with pytest.raises(UsageError, match="not empty"):
         build_site(other, source)
     assert (other / "notes.txt").read_text(encoding="utf-8") == "keep"
+
+
+@pytest.mark.slow
+def test_pages_over_an_endpoint_are_the_embedded_pages(client):
+    """``calcikg web --endpoint URL`` (here ``calcikg serve``): the same pages, byte for byte."""
+    from starlette.testclient import TestClient
+
+    from calcikg import serve
+
+    with serve.start() as server:
+        remote = TestClient(create_app(data.Source(endpoint=server.query_url)))
+        for url in ("/", f"/queries/{FLAGSHIP}?condition=JDM", "/term/ckg:JuvenileDermatomyositis",
+                    "/case/mouaddine2021-case3", "/report/mouaddine2021", "/map", f"/api/queries/{FLAGSHIP}"):
+            got = remote.get(url)
+            assert got.status_code == 200 and got.text == client.get(url).text, url

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections import defaultdict
+import threading
+from collections import OrderedDict, defaultdict
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -51,6 +52,8 @@ class Source:
         self.endpoint = endpoint
         self.graph_file = graph_file or paths.GRAPH_TTL
         self.store = store if store is not None else query.load_store(self.graph_file)
+        self._answers: OrderedDict = OrderedDict()
+        self._lock = threading.Lock()
 
     def select(self, text: str) -> list[dict[str, str | None]]:
         """Rows of a page query: full IRIs and literal values as strings, unbound as None."""
@@ -60,8 +63,26 @@ class Source:
         return [{c: (cell[c][1] if cell[c] else None) for c in result.columns} for cell in result.cells]
 
     def run(self, stored: query.StoredQuery, given: dict[str, str]) -> query.Result:
-        """A stored query, parameters checked and bound by :func:`calcikg.query.run_query`."""
-        return query.run_query(stored, given, endpoint=self.endpoint, source=self.store)
+        """A stored query, parameters checked and bound by :func:`calcikg.query.run_query`.
+
+        Answers of the embedded graph are kept (the last 256): it is read-only while served, so an
+        answer stays right, and a permalink or a download after the page costs nothing. An
+        endpoint's graph may change: its answers are not kept.
+        """
+        if self.endpoint:
+            return query.run_query(stored, given, endpoint=self.endpoint, source=self.store)
+        key = (stored.name, stored.text, tuple(sorted(given.items())))
+        with self._lock:
+            found = self._answers.get(key)
+            if found is not None:
+                self._answers.move_to_end(key)
+                return found
+        result = query.run_query(stored, given, source=self.store)
+        with self._lock:
+            self._answers[key] = result
+            while len(self._answers) > 256:
+                self._answers.popitem(last=False)
+        return result
 
     @cached_property
     def catalog(self) -> Catalog:
