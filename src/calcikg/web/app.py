@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
+import threading
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -20,6 +21,7 @@ from calcikg.web import data, figures
 from calcikg.web.render import STATIC, Links, cell_view, render, row_evidence
 
 DEFAULT_TIMEOUT = 10.0
+_LOOKUP = threading.Lock()
 
 
 @dataclass
@@ -57,8 +59,10 @@ def search_terms(source: data.Source, text: str, kind: str | None = None, limit:
                  "matched": data.local(i), "iri": i} for i in found[:limit]]
     from calcikg.lookup import lookup
 
+    with _LOOKUP:  # one vocabulary made at a time: a search during the warm-up waits for it, not redoes it
+        hits = lookup(text, kind=kind, limit=limit)
     out = []
-    for hit in lookup(text, kind=kind, limit=limit):
+    for hit in hits:
         out.append({"curie": hit.curie, "label": hit.label, "kind": hit.kind, "source": hit.source,
                     "in_graph": hit.iri in c.labels, "matched": hit.matched.get("text", ""), "iri": hit.iri})
     return out
@@ -145,8 +149,14 @@ def create_app(source: data.Source, settings: Settings | None = None):
                 return page("query.html", 400, title=f"{stored.summary} (bad parameter)", stored=stored, given=given,
                             result=None, error=str(exc), rows=[], reports=set())
             links = Links(source.catalog)
-            rows = [{"cells": [cell_view(result, i, col, source.catalog, links) for col in result.columns],
-                     "evidence": row_evidence(result, i, source.catalog)} for i in range(len(result.rows))]
+            rows = []
+            for i in range(len(result.rows)):
+                evidence = row_evidence(result, i, source.catalog)
+                cells = [cell_view(result, i, col, source.catalog, links) for col in result.columns]
+                for col, cell in zip(result.columns, cells):  # a locator: to its place in the report
+                    if col == "locator" and evidence and cell["text"] and not cell["href"]:
+                        cell["href"] = links.of(evidence[0])
+                rows.append({"cells": cells, "evidence": evidence})
             reports = {e.report for r in rows for s in r["evidence"] for e in source.catalog.evidence[s]}
             return page("query.html", title=stored.summary, stored=stored, given=given, result=result, rows=rows,
                         error=None, permalink=links.query(name, given), reports=reports)
@@ -276,7 +286,16 @@ def create_app(source: data.Source, settings: Settings | None = None):
         Route("/api/queries", api_queries), Route("/api/queries/{name}", api_query), Route("/api/terms", api_terms),
         Route("/api/openapi.json", openapi), Mount("/static", StaticFiles(directory=str(STATIC)), name="static"),
     ]
-    return Starlette(routes=routes, exception_handlers={HTTPException: not_found})
+    app = Starlette(routes=routes, exception_handlers={HTTPException: not_found})
+
+    def warm_up() -> None:
+        """What the first search and the first map would otherwise wait for: the vocabulary (and the
+        HPO) of the term search, the map's statements."""
+        _statements()
+        search_terms(source, "calcinosis", limit=1)
+
+    app.state.warm_up = warm_up
+    return app
 
 
 def run_web(host: str = "127.0.0.1", port: int = 8080, public: bool = False, endpoint: str | None = None,
@@ -298,6 +317,10 @@ def run_web(host: str = "127.0.0.1", port: int = 8080, public: bool = False, end
         import uvicorn
 
         app = create_app(source, Settings(timeout=timeout))
+        # after the first pages, not before: the start-up stays short, a later first search is quick
+        warm = threading.Timer(1.0, app.state.warm_up)
+        warm.daemon = True
+        warm.start()
 
         def stop(signum, frame):
             raise SystemExit(0)
