@@ -55,7 +55,10 @@ def test_home_lists_coverage_questions_and_reports(client, source):
         assert f"/queries/{stored.name}" in links
         for tag in stored.tags:
             assert f"<h3>{tag}</h3>" in r.text
-    assert f"<th scope=\"row\">reports</th><td>{len(source.catalog.reports)}</td>" in r.text
+    assert f"<th scope=\"row\">curated reports</th><td>{len(source.catalog.reports)}</td>" in r.text
+    treatments = {s["treatment"] for s in data.map_statements(source)}
+    used = {name: n for name, n, _ in data.coverage(source)}["treatments"]
+    assert used >= len(treatments)  # every treatment of a statement is named in the records
     assert f"/report/{data.local(source.catalog.reports[0])}" in links
     assert '<label for="search-home">' in r.text and 'id="search-home"' in r.text
 
@@ -396,3 +399,31 @@ def test_pages_over_an_endpoint_are_the_embedded_pages(client):
                     "/case/mouaddine2021-case3", "/report/mouaddine2021", "/map", f"/api/queries/{FLAGSHIP}"):
             got = remote.get(url)
             assert got.status_code == 200 and got.text == client.get(url).text, url
+
+
+@pytest.mark.parametrize("url", ["/", "/search?q=JDM", f"/queries/{FLAGSHIP}", "/queries/characteristics",
+                                 "/term/ckg:Pamidronate", "/case/mouaddine2021-case3", "/report/mouaddine2021", "/map",
+                                 "/map/cell?axis=conditions&treatment=ckg:Bisphosphonate&condition=ckg:JuvenileDermatomyositis",
+                                 "/api", "/term/ckg:Nothing"])
+def test_pages_are_accessible(client, url):
+    """A language, a meaningful title, one h1, a skip link, a label for every field, alt text for figures."""
+    text = client.get(url).text
+    assert '<html lang="en">' in text and '<a class="skip" href="#main">' in text
+    title = re.search(r"<title>(.*?) · CalciKG</title>", text).group(1)
+    assert title.strip() and text.count("<h1") == 1
+    for field in re.findall(r"<(?:input|select)\b[^>]*>", text):
+        if 'type="hidden"' in field:
+            continue
+        name = re.search(r'id="([^"]+)"', field).group(1)
+        assert f'<label for="{name}">' in text, field
+    for svg in re.findall(r"<svg\b[^>]*>", text):
+        assert 'aria-hidden="true"' in svg or ('role="img"' in svg and "aria-labelledby" in svg), svg
+    for table in text.split("<table")[1:]:
+        assert "<th" in table.split("</table>")[0]
+
+
+def test_long_texts_are_refused_quickly(client):
+    text = "calcinosis " * 100
+    assert client.get("/search", params={"q": text}).status_code == 400
+    assert client.get("/api/terms", params={"q": text}).status_code == 400
+    assert client.get("/term/ckg:" + "x" * 5000).status_code == 404

@@ -21,6 +21,7 @@ from calcikg.web import data, figures
 from calcikg.web.render import STATIC, Links, cell_view, render, row_evidence
 
 DEFAULT_TIMEOUT = 10.0
+MAX_TEXT = 200  # a search text or a term name: longer is not a name (and near matches of it cost)
 _LOOKUP = threading.Lock()
 
 
@@ -72,12 +73,7 @@ def create_app(source: data.Source, settings: Settings | None = None):
     """The Starlette app over ``source``."""
     from starlette.applications import Starlette
     from starlette.exceptions import HTTPException
-    from starlette.responses import (
-        HTMLResponse,
-        JSONResponse,
-        RedirectResponse,
-        Response,
-    )
+    from starlette.responses import HTMLResponse, JSONResponse, Response
     from starlette.routing import Mount, Route
     from starlette.staticfiles import StaticFiles
 
@@ -129,9 +125,9 @@ def create_app(source: data.Source, settings: Settings | None = None):
         text = request.query_params.get("q", "").strip()
 
         def work():
+            if len(text) > MAX_TEXT:
+                raise UsageError(f"the search text is longer than {MAX_TEXT} characters")
             hits = search_terms(source, text, limit=25) if text else []
-            if len(hits) == 1 and hits[0]["in_graph"] and len(request.query_params.getlist("go")):
-                return RedirectResponse(Links(source.catalog).term(hits[0]["curie"]), status_code=303)
             return page("search.html", title=f"Search: {text}" if text else "Search", hits=hits, q=text)
         return await guarded(request, work)
 
@@ -168,7 +164,7 @@ def create_app(source: data.Source, settings: Settings | None = None):
         def work():
             iri = source.catalog.term_iri(curie)
             if iri is None:
-                near = source.catalog.near(curie)
+                near = source.catalog.near(curie) if len(curie) <= MAX_TEXT else []
                 raise data.NotFound(f"no term {curie!r} in the graph", near)
             return page("term.html", title=f"{source.catalog.label(iri)} ({q.compress(iri)})", t=data.term(source, iri))
         return await guarded(request, work)
@@ -265,6 +261,8 @@ def create_app(source: data.Source, settings: Settings | None = None):
             return JSONResponse({"error": "limit must be a whole number"}, 400)
         if not 0 < limit <= 100:
             return JSONResponse({"error": "limit must be between 1 and 100"}, 400)
+        if len(text) > MAX_TEXT:
+            return JSONResponse({"error": f"q is longer than {MAX_TEXT} characters"}, 400)
         if kind in q.TERM_TYPES:  # a parameter type (condition, term...) names the kind it resolves to
             kind = q.TERM_TYPES[kind]
         return await guarded(request, lambda: JSONResponse(search_terms(source, text, kind, limit)), api=True)

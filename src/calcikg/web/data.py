@@ -243,14 +243,19 @@ def _sparql_iri(iri: str) -> str:
     return query.Value(iri, is_iri=True).sparql()
 
 
-def coverage(source: Source) -> dict:
+def coverage(source: Source) -> list[tuple[str, int, int | None]]:
+    """``(what, in the records, in the ontology)``: reports, cases and statements, and the calcinosis
+    types, diseases and treatments the records name beside those the ontology defines."""
     c = source.catalog
-    counts = {"reports": len(c.reports), "cases": len(c.cases), "statements": len(c.statements)}
+    rows: list[tuple[str, int, int | None]] = [("curated reports", len(c.reports), None),
+                                               ("patient cases", len(c.cases), None),
+                                               ("statements", len(c.statements), None)]
+    named = {r["o"] for r in source.select(f"""SELECT DISTINCT ?o WHERE {{ ?s ?p ?o
+                FILTER(isIRI(?o) && STRSTARTS(STR(?s), "{CKD}") && ?p != rdf:type) }}""")}
     for name, root in (("calcinosis types", "CalcinosisCutis"), ("diseases", "Disease"), ("treatments", "Treatment")):
-        counts[name] = len([i for i in c.below(CKG + root) if i in c.labels]) - 1
-    used = source.select("SELECT (COUNT(DISTINCT ?t) AS ?n) WHERE { ?s ckg:intervention ?t }")
-    counts["treatments in statements"] = int(_one(used, "n") or 0)
-    return counts
+        terms = {i for i in c.below(CKG + root) if i in c.labels} - {CKG + root}
+        rows.append((name, len(terms & named), len(terms)))
+    return rows
 
 
 def term(source: Source, iri: str) -> dict:
@@ -462,7 +467,7 @@ def check_known(kind: str, key: str, source: Source) -> str:
     iri = CKD + key
     if iri in pool:
         return iri
-    near = difflib.get_close_matches(key, [local(x) for x in pool], n=5, cutoff=0.5)
+    near = difflib.get_close_matches(key, [local(x) for x in pool], n=5, cutoff=0.5) if len(key) <= 200 else []
     raise NotFound(f"no {kind} {key!r} in the graph", [CKD + x for x in near])
 
 
