@@ -268,8 +268,11 @@ def term(source: Source, iri: str) -> dict:
         values[r["p"].rsplit("#", 1)[-1].rsplit("/", 1)[-1]].append(r["o"])
     codes = []
     for predicate in ("exactMatch", "closeMatch", "broadMatch", "narrowMatch", "relatedMatch"):
-        for code in values.get(predicate, []):
-            codes.append({"predicate": predicate, "code": external_curie(code), "iri": code, "href": browser(code)})
+        found = [{"predicate": predicate, "code": external_curie(code), "iri": code, "href": browser(code)}
+                 for code in values.get(predicate, [])]
+        codes += sorted(found, key=lambda x: x["code"].casefold())
+    mapped = {x["code"] for x in codes}
+    values["hasDbXref"] = [x for x in values.get("hasDbXref", []) if x not in mapped]  # the same code, once
     kinds = sorted(c.label(x) for x in c.types.get(iri, ()) if x in c.labels)
     statement_kinds = c.below(CKG + "ClinicalStatement")
     groups: dict[str, list[dict]] = defaultdict(list)
