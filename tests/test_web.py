@@ -429,3 +429,21 @@ def test_long_texts_are_refused_quickly(client):
     assert client.get("/search", params={"q": text}).status_code == 400
     assert client.get("/api/terms", params={"q": text}).status_code == 400
     assert client.get("/term/ckg:" + "x" * 5000).status_code == 404
+
+
+def test_site_and_web_from_the_command_line(tmp_path):
+    """``calcikg site -o DIR`` says what it wrote; without a built graph, both commands give one line."""
+    env = {"PYTHONPATH": str(Path(__file__).resolve().parents[1] / "src"), "PATH": "/usr/bin:/bin"}
+    done = subprocess.run([sys.executable, "-m", "calcikg", "site", "-o", str(tmp_path / "site")], env=env,
+                          capture_output=True, text=True)
+    assert done.returncode == 0 and re.match(r"wrote [\d,]+ pages to ", done.stdout)
+    assert (tmp_path / "site" / "index.html").is_file() and (tmp_path / "site" / "static" / "calcikg.css").is_file()
+    empty = tmp_path / "empty"
+    (empty / "kg").mkdir(parents=True)
+    for argv in (["web", "--port", "0"], ["site", "-o", str(tmp_path / "other")]):
+        failed = subprocess.run([sys.executable, "-m", "calcikg", *argv], env={**env, "CALCIKG_HOME": str(empty)},
+                                capture_output=True, text=True, timeout=120)
+        assert failed.returncode == 2 and "Traceback" not in failed.stderr
+        assert failed.stderr.startswith("calcikg: error: ") and "run 'calcikg build' first" in failed.stderr
+        assert failed.stderr.count("\n") == 1
+    assert not (tmp_path / "other").exists()
