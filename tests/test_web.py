@@ -435,15 +435,31 @@ def test_site_and_web_from_the_command_line(tmp_path):
     """``calcikg site -o DIR`` says what it wrote; without a built graph, both commands give one line."""
     env = {"PYTHONPATH": str(Path(__file__).resolve().parents[1] / "src"), "PATH": "/usr/bin:/bin"}
     done = subprocess.run([sys.executable, "-m", "calcikg", "site", "-o", str(tmp_path / "site")], env=env,
-                          capture_output=True, text=True)
+                          capture_output=True, text=True, check=False)
     assert done.returncode == 0 and re.match(r"wrote [\d,]+ pages to ", done.stdout)
     assert (tmp_path / "site" / "index.html").is_file() and (tmp_path / "site" / "static" / "calcikg.css").is_file()
     empty = tmp_path / "empty"
     (empty / "kg").mkdir(parents=True)
     for argv in (["web", "--port", "0"], ["site", "-o", str(tmp_path / "other")]):
         failed = subprocess.run([sys.executable, "-m", "calcikg", *argv], env={**env, "CALCIKG_HOME": str(empty)},
-                                capture_output=True, text=True, timeout=120)
+                                capture_output=True, text=True, timeout=120, check=False)
         assert failed.returncode == 2 and "Traceback" not in failed.stderr
         assert failed.stderr.startswith("calcikg: error: ") and "run 'calcikg build' first" in failed.stderr
         assert failed.stderr.count("\n") == 1
     assert not (tmp_path / "other").exists()
+
+
+def test_a_failing_endpoint_is_a_502(source):
+    """Behind ``--endpoint``, an endpoint that does not answer is the server's problem, not the request's."""
+    from starlette.testclient import TestClient
+
+    from calcikg.serve import free_port
+
+    remote = data.Source(endpoint=f"http://127.0.0.1:{free_port()}/query", store=source.store)
+    remote.__dict__["catalog"] = source.catalog  # as loaded at start-up, before the endpoint went away
+    broken = TestClient(create_app(remote))
+    page = broken.get(f"/queries/{FLAGSHIP}")
+    assert page.status_code == 502 and "cannot query the endpoint" in page.text
+    api = broken.get(f"/api/queries/{FLAGSHIP}")
+    assert api.status_code == 502 and api.json()["error"].startswith("cannot query the endpoint")
+    assert broken.get(f"/api/queries/{FLAGSHIP}", params={"condition": "nonsense"}).status_code == 400

@@ -92,7 +92,8 @@ def create_app(source: data.Source, settings: Settings | None = None):
             return await asyncio.wait_for(asyncio.to_thread(work, *args), settings.timeout)
 
     def error_page(status: int, message: str, near: list[str] | None = None) -> HTMLResponse:
-        title = {400: "Bad request", 404: "Not found", 503: "Too slow"}.get(status, "Error")
+        title = {400: "Bad request", 404: "Not found", 502: "The SPARQL endpoint failed", 503: "Too slow"}.get(
+            status, "Error")
         return page("error.html", status, title=title, message=message, near=near or [])
 
     async def guarded(request, work, *args, api: bool = False):
@@ -105,10 +106,11 @@ def create_app(source: data.Source, settings: Settings | None = None):
         except TimeoutError:
             message = f"the request was stopped: it ran longer than the time limit of {settings.timeout:g} s"
             return JSONResponse({"error": message}, 503) if api else error_page(503, message)
-        except NotBuiltError as exc:
-            return JSONResponse({"error": str(exc)}, 500) if api else error_page(500, str(exc))
-        except CalciKGError as exc:
+        except UsageError as exc:  # the request's fault: a parameter, a level, a search text
             return JSONResponse({"error": str(exc)}, status_code=400) if api else error_page(400, str(exc))
+        except CalciKGError as exc:  # not the request's: the endpoint failed (502), or the graph or a query (500)
+            status = 502 if source.endpoint and not isinstance(exc, NotBuiltError) else 500
+            return JSONResponse({"error": str(exc)}, status) if api else error_page(status, str(exc))
 
     # -- pages -------------------------------------------------------------------------------------
     async def home(request):
