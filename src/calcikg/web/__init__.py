@@ -1,6 +1,7 @@
 """The browser interface (``calcikg web``) and the static site (``calcikg site``).
 
-- :mod:`calcikg.web.data`: what the pages show, read from the graph (embedded Oxigraph or an endpoint);
+- :mod:`calcikg.web.source`: the graph (embedded Oxigraph or an endpoint) and the catalog of its nodes' pages;
+- :mod:`calcikg.web.data`: what each page shows, read from the graph;
 - :mod:`calcikg.web.figures`: the evidence map and the case timeline laid out for the SVG templates;
 - :mod:`calcikg.web.render`: the Jinja2 templates (autoescaped) and the links between pages;
 - :mod:`calcikg.web.app`: the Starlette app: pages, the API and its OpenAPI description;
