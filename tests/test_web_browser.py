@@ -12,6 +12,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import urllib.parse
 from pathlib import Path
 
@@ -72,8 +73,9 @@ def browser():
 
 
 @pytest.fixture(scope="module")
-def shots(tmp_path_factory):
-    return tmp_path_factory.mktemp("web-screenshots")
+def shots():
+    """A temporary folder of its own (pytest's own are pruned by later runs): kept to look at."""
+    return Path(tempfile.mkdtemp(prefix="calcikg-web-screenshots-"))
 
 
 def snap(driver, folder: Path, name: str) -> None:
