@@ -187,6 +187,8 @@ def test_unknown_term_is_a_404_page_with_near_matches(client):
     assert r.status_code == 404 and "Not found · CalciKG" in r.text
     assert "no term &#39;ckg:JuvenileDermatomyosits&#39; in the graph" in r.text
     assert "/term/ckg:JuvenileDermatomyositis" in hrefs(r.text)
+    by_synonym = client.get("/term/JDM")
+    assert by_synonym.status_code == 404 and "/term/ckg:JuvenileDermatomyositis" in hrefs(by_synonym.text)
     assert client.get("/term/ckd:mouaddine2021").status_code == 404  # data is not a term
     unknown_case = client.get("/case/mouaddine2021-case33")
     assert unknown_case.status_code == 404 and "/case/mouaddine2021-case3" in hrefs(unknown_case.text)

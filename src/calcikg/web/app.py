@@ -167,6 +167,9 @@ def create_app(source: data.Source, settings: Settings | None = None):
             iri = source.catalog.term_iri(curie)
             if iri is None:
                 near = source.catalog.near(curie) if len(curie) <= MAX_TEXT else []
+                if len(curie) <= MAX_TEXT:  # a label or synonym (/term/JDM): what the term search finds
+                    near = [h["iri"] for h in search_terms(source, curie, limit=5) if h["in_graph"]
+                            and source.catalog.is_term(h["iri"]) and h["iri"] not in near] + near
                 raise data.NotFound(f"no term {curie!r} in the graph", near)
             return page("term.html", title=f"{source.catalog.label(iri)} ({q.compress(iri)})", t=data.term(source, iri))
         return await guarded(request, work)
