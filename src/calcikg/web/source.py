@@ -108,7 +108,7 @@ class Catalog:
     def __init__(self, source: Source):
         self.labels: dict[str, str] = {}
         self.types: dict[str, set[str]] = defaultdict(set)
-        for r in source.select("SELECT ?s ?label WHERE { ?s rdfs:label ?label FILTER(isIRI(?s)) }"):
+        for r in source.select("SELECT ?s ?label WHERE { ?s rdfs:label ?label FILTER(isIRI(?s)) } ORDER BY ?s ?label"):
             self.labels.setdefault(r["s"], r["label"])
         for r in source.select("SELECT ?s ?t WHERE { ?s a ?t FILTER(isIRI(?s) && isIRI(?t)) }"):
             self.types[r["s"]].add(r["t"])
@@ -122,21 +122,21 @@ class Catalog:
         self.report_of: dict[str, str] = {}
         self.case_of: dict[str, str] = {}
         self.evidence: dict[str, list[Evidence]] = defaultdict(list)
+        cited = defaultdict(list)
+        for r in source.select("SELECT ?ev ?src WHERE { ?ev prov:hadPrimarySource ?src } ORDER BY ?ev ?src"):
+            cited[r["ev"]].append(r["src"])
+        seen = set()
         for r in source.select("""SELECT ?s ?ev ?report ?locator ?kind ?level ?summary WHERE {
               ?s ckg:hasEvidence ?ev . ?ev prov:wasDerivedFrom ?report .
               OPTIONAL { ?ev ckg:locator ?locator } OPTIONAL { ?ev ckg:evidenceKind/rdfs:label ?kind }
               OPTIONAL { ?ev ckg:evidenceLevel/rdfs:label ?level } OPTIONAL { ?ev ckg:curatorSummary ?summary }
-            } ORDER BY ?s ?ev"""):
+            } ORDER BY ?s ?ev ?report ?locator ?kind ?level ?summary"""):
+            if (r["s"], r["ev"]) in seen:  # one evidence node once, whatever it holds twice
+                continue
+            seen.add((r["s"], r["ev"]))
             self.report_of.setdefault(r["s"], r["report"])
             self.evidence[r["s"]].append(Evidence(r["report"], r["locator"] or "", r["kind"] or "", r["level"] or "",
-                                                  r["summary"] or ""))
-        cited = defaultdict(list)
-        for r in source.select("SELECT ?s ?ev ?src WHERE { ?s ckg:hasEvidence ?ev . ?ev prov:hadPrimarySource ?src } "
-                               "ORDER BY ?s ?ev ?src"):
-            cited[r["s"]].append(r["src"])
-        for s, evs in self.evidence.items():
-            for ev in evs:
-                ev.sources = cited.get(s, [])
+                                                  r["summary"] or "", cited.get(r["ev"], [])))
         for r in source.select("SELECT ?e ?c WHERE { ?e ckg:ofCase ?c }"):
             self.case_of[r["e"]] = r["c"]
         for r in source.select("SELECT ?c ?r WHERE { ?c ckg:describedIn ?r }"):
