@@ -426,6 +426,36 @@ def test_pages_are_accessible(client, url):
         assert "<th" in table.split("</table>")[0]
 
 
+def _luminance(hex_colour: str) -> float:
+    channels = [int(hex_colour[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+    r, g, b = (c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def contrast(a: str, b: str) -> float:
+    hi, lo = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+def test_colours_have_enough_contrast():
+    """WCAG contrast of the stylesheet's colours: text >= 7:1 (AAA), buttons >= 4.5:1, outlines >= 3:1."""
+    from calcikg.web.render import STATIC
+
+    css = (STATIC / "calcikg.css").read_text(encoding="utf-8")
+    var = dict(re.findall(r"--([a-z]+): (#[0-9a-f]{6})", css))
+    for text in ("ink", "muted", "link"):
+        for ground in ("bg", "band"):
+            assert contrast(var[text], var[ground]) >= 7, (text, ground)
+    button = re.search(r"\nbutton \{ background: (#[0-9a-f]{6}); color: (#[0-9a-f]{6})", css)
+    assert contrast(button.group(1), button.group(2)) >= 4.5
+    outline = re.search(r"outline: 3px solid (#[0-9a-f]{6})", css).group(1)
+    assert contrast(outline, var["bg"]) >= 3
+    from calcikg.web.figures import DIRECTIONS
+
+    for fill, _ in DIRECTIONS.values():  # map circles and timeline bars against the page (with a dark outline)
+        assert contrast(fill, var["bg"]) >= 3 or fill == "#ffffff"
+
+
 def test_long_texts_are_refused_quickly(client):
     text = "calcinosis " * 100
     assert client.get("/search", params={"q": text}).status_code == 400

@@ -28,6 +28,7 @@ if not (CHROMIUM and CHROMEDRIVER):
     pytest.skip("needs Debian's chromium and chromium-driver (/usr/bin/chromium, /usr/bin/chromedriver): "
                 "'make test-deps' installs them", allow_module_level=True)
 webdriver = pytest.importorskip("selenium.webdriver", reason="needs selenium (pip install -e '.[test]')")
+from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
@@ -145,7 +146,10 @@ def test_journey(server, browser, shots):
     cells = b.find_elements(By.CSS_SELECTOR, "svg a.cell-link circle")
     assert len(cells) >= 10
     snap(b, shots, "5-evidence-map")
-    cells[0].click()
+    first = b.find_elements(By.CSS_SELECTOR, "svg a.cell-link")[0]  # with the keyboard: focus, then Enter
+    b.execute_script("arguments[0].focus()", first)
+    assert b.switch_to.active_element == first
+    ActionChains(b).send_keys(Keys.ENTER).perform()
     WebDriverWait(b, WAIT).until(lambda d: "/map/cell" in d.current_url)
     assert b.find_elements(By.CSS_SELECTOR, "ul.statements li")
     snap(b, shots, "6-map-cell")
