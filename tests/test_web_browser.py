@@ -146,6 +146,12 @@ def test_journey(server, browser, shots):
     cells = b.find_elements(By.CSS_SELECTOR, "svg a.cell-link circle")
     assert len(cells) >= 10
     snap(b, shots, "5-evidence-map")
+    b.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "print"})  # readable in print: the figure, no chrome
+    assert not b.find_element(By.CSS_SELECTOR, "header.top").is_displayed()
+    assert b.find_element(By.CSS_SELECTOR, "figure.map svg").is_displayed()
+    assert b.find_element(By.CSS_SELECTOR, "ul.legend").is_displayed()
+    snap(b, shots, "5-evidence-map-print")
+    b.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": ""})
     first = b.find_elements(By.CSS_SELECTOR, "svg a.cell-link")[0]  # with the keyboard: focus, then Enter
     b.execute_script("arguments[0].focus()", first)
     assert b.switch_to.active_element == first

@@ -202,7 +202,8 @@ def create_app(source: data.Source, settings: Settings | None = None):
         def work():
             axis, level = _map_args(request)
             figure = figures.evidence_map(_statements(), source.catalog, axis, level)
-            return page("map.html", title=f"Evidence map: treatments × {figures.AXES[axis]}", fig=figure,
+            return page("map.html", title=f"Evidence map: treatments × {figures.AXES[axis]}"
+                        + (f", level {level}" if level else ""), fig=figure,
                         levels=data.levels(source), axes=figures.AXES)
         return await guarded(request, work)
 

@@ -68,7 +68,7 @@ def evidence_map(statements: list[dict], catalog, axis: str, level: str | None) 
             "fill": DIRECTIONS[direction][0],
             "x": round(left + CELL * columns.index(cnd) + CELL / 2, 1),
             "y": round(top + CELL * treatments.index(t) + CELL / 2, 1),
-            "r": round(3 + (CELL / 2 - 4) * math.sqrt(len(group) / biggest), 1),
+            "r": _radius(len(group), biggest),
             "title": f"{label(t)} in {label(cnd)}: {len(group)} statement{'s' if len(group) != 1 else ''}"
                      f" ({', '.join(f'{v} {k}' for k, v in counts.items() if v)})"
                      + (f", {patients} patient{'s' if patients != 1 else ''} where stated" if patients else "")})
@@ -78,7 +78,13 @@ def evidence_map(statements: list[dict], catalog, axis: str, level: str | None) 
         "left": round(left, 1), "top": round(top, 1), "cell": CELL,
         "rows": [{"iri": t, "label": label(t), "y": round(top + CELL * i + CELL / 2, 1)} for i, t in enumerate(treatments)],
         "columns": [{"iri": c, "label": label(c), "x": round(left + CELL * i + CELL / 2, 1)} for i, c in enumerate(columns)],
-        "cells": out_cells, "directions": DIRECTIONS}
+        "cells": out_cells, "directions": DIRECTIONS,
+        "sizes": [(n, _radius(n, biggest)) for n in sorted({1, biggest})]}
+
+
+def _radius(n: int, biggest: int) -> float:
+    """Circle area grows with the number of statements; the largest fills its cell."""
+    return round(3 + (CELL / 2 - 4) * math.sqrt(n / biggest), 1)
 
 
 def timeline(episodes: list[dict]) -> dict:
