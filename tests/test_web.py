@@ -77,7 +77,7 @@ def test_every_question_has_a_form_and_runs_with_its_defaults(client, name):
     for p in stored.params.values():  # a labelled field per declared parameter
         assert f'<label for="p-{p.name}">' in r.text and f'id="p-{p.name}"' in r.text
     if any(p.required and p.default is None for p in stored.params.values()):
-        assert r.status_code == 400
+        assert r.status_code == 200 and 'id="answer"' not in r.text  # the form first
         return
     assert r.status_code == 200, r.text[-500:]
     expected = query.run(name)
@@ -146,6 +146,26 @@ def test_bad_parameter_is_a_400_with_the_command_line_message(client):
     assert client.get("/queries/no-such-question").status_code == 404
     missing = client.get("/api/queries/no-such-question")
     assert missing.status_code == 404 and "known queries" in missing.json()["error"]
+
+
+def test_a_required_parameter_shows_the_form_first(source, monkeypatch):
+    """A question with a required parameter and no default: the form first, a 400 when sent empty."""
+    from starlette.testclient import TestClient
+
+    from calcikg.web import app as web_app
+
+    cases = query.get_query("cases")
+    param = next(iter(cases.params.values()))
+    needs = query.StoredQuery("needs-one", cases.path, cases.summary, "", cases.tags,
+                              {param.name: query.Param(param.name, param.type, None, True, "required here")}, cases.text)
+    known = web_app.stored_queries()
+    monkeypatch.setattr(web_app, "stored_queries", lambda: {**known, "needs-one": needs})
+    client = TestClient(create_app(source))
+    first = client.get("/queries/needs-one")
+    assert first.status_code == 200 and 'id="answer"' not in first.text and f'id="p-{param.name}"' in first.text
+    empty = client.get("/queries/needs-one", params={param.name: ""})
+    assert empty.status_code == 400 and f"needs --param {param.name}=..." in empty.text
+    assert client.get("/queries/needs-one", params={param.name: "JDM"}).status_code == 200
 
 
 def test_read_only(client):

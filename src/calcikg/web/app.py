@@ -140,6 +140,11 @@ def create_app(source: data.Source, settings: Settings | None = None):
             return error_page(404, f"no stored question {name!r}", [])
         given = given_params(stored, request.query_params.multi_items())
 
+        missing = [p.name for p in stored.params.values() if p.required and p.default is None and p.name not in given]
+        if missing and not request.query_params:  # a first visit: the form to fill in, not an error
+            return page("query.html", title=stored.summary, stored=stored, given=given, result=None, error=None,
+                        rows=[], reports=set())
+
         def work():
             try:
                 result = source.run(stored, given)
