@@ -40,8 +40,6 @@ def given_params(stored: q.StoredQuery, items) -> dict[str, str]:
     (unknown names included, which :func:`calcikg.query.resolve_params` refuses) as they are."""
     out = {}
     for key, value in items:
-        if key in ("format",) and key not in stored.params:
-            continue
         if value.strip() == "" and key in stored.params:
             continue
         out[key] = value
