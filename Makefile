@@ -81,6 +81,13 @@ bench: $(STAMP)  ## benchmark build/validate/query at 100, 1,000 and 10,000 synt
 load: $(STAMP)  ## load test of calcikg serve: 1,000 queries from 50 clients on loopback (bench/load.py)
 	$(BIN)/python bench/load.py --clients 50 --queries 1000
 
+.PHONY: web web-bench
+web: $(STAMP)  ## browse the built graph: questions, terms, cases, reports, evidence map on http://127.0.0.1:8080/
+	$(BIN)/calcikg web
+
+web-bench: $(STAMP)  ## cold start of calcikg web and server time per page on the real graph (bench/web.py)
+	$(BIN)/python bench/web.py
+
 MVENV := .venv-mutation
 
 $(MVENV)/.installed: pyproject.toml

@@ -9,6 +9,8 @@ Commands (each one call into a library stage):
   calcikg queries                      list the stored queries and their parameters
   calcikg query NAME [--param k=v]...  run a stored query (embedded, or --endpoint URL)
   calcikg serve [--port N]             read-only SPARQL server (Oxigraph) over the built graph
+  calcikg web [--port N]               browser interface: questions as forms, term/case/report pages, evidence map
+  calcikg site -o DIR                  the term, case and report pages and the evidence map as a static site
   calcikg export --format F            the graph or the SSSOM mappings for other tools
                                        (also phenopackets, jsonld, kgx: docs/exchange.md)
   calcikg draft REPORT.txt [-o FILE]   a draft record (status: draft) from a report's text, to review
@@ -131,6 +133,24 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     _warn_if_stale()
     return run_server(host=args.host, port=args.port, timeout=args.timeout, allow_service=args.allow_service,
                       public=args.public, graph_file=args.graph, cache_mb=args.cache_mb, announce=lambda m: print(m, flush=True))
+
+
+def _cmd_web(args: argparse.Namespace) -> int:
+    from calcikg.web.app import run_web
+
+    if not args.endpoint:
+        _warn_if_stale()
+    return run_web(host=args.host, port=args.port, public=args.public, endpoint=args.endpoint, timeout=args.timeout,
+                   announce=lambda m: print(m, flush=True))
+
+
+def _cmd_site(args: argparse.Namespace) -> int:
+    from calcikg.web.site import build_site
+
+    _warn_if_stale()
+    pages = build_site(Path(args.output))
+    print(f"wrote {pages:,} pages to {args.output}")
+    return 0
 
 
 def _cmd_privacy_hash(args: argparse.Namespace) -> int:
@@ -313,6 +333,27 @@ def parser() -> argparse.ArgumentParser:
                         "default 32, 0 turns the cache off)")
     s.add_argument("--graph", type=Path, metavar="FILE", help="the Turtle file to serve (default kg/calcikg.ttl)")
     s.set_defaults(func=_cmd_serve)
+
+    w = sub.add_parser("web", help="browser interface to the built graph (read-only)",
+                       description="Serve the saved questions as forms (answers with their evidence, CSV/JSON "
+                                   "downloads, permalinks), term, case and report pages, the evidence map and a JSON "
+                                   "API with its OpenAPI description (/api). Read-only; docs/web.md describes it.")
+    w.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1; others need --public)")
+    w.add_argument("--port", type=int, default=8080, help="port (default 8080)")
+    w.add_argument("--public", action="store_true",
+                   help="allow an address beyond loopback (0.0.0.0, a LAN address); prints a warning")
+    w.add_argument("--endpoint", metavar="URL",
+                   help="run the questions and pages on this SPARQL endpoint (terms are still resolved on the built graph)")
+    w.add_argument("--timeout", type=float, default=10.0, metavar="SECONDS",
+                   help="time limit per request; past it the browser gets HTTP 503 (default 10)")
+    w.set_defaults(func=_cmd_web)
+
+    st = sub.add_parser("site", help="write the term, case and report pages and the evidence map as a static site",
+                        description="Render the pages of 'calcikg web' (terms, cases, reports, evidence map) into "
+                                    "plain HTML files that work opened from disk or from any web server; the same "
+                                    "graph gives byte-identical files.")
+    st.add_argument("--output", "-o", required=True, metavar="DIR", help="folder to write (replaced as a whole)")
+    st.set_defaults(func=_cmd_site)
 
     h = sub.add_parser("privacy-hash", help="the line to add to kg/privacy/patient-name-hashes.txt for a name",
                        description="Print the salted hash of each NAME (a patient's first name printed in a report), "
