@@ -59,19 +59,26 @@ def load_graph_store(store: str, file: Path | None = None, *, graph: str | None 
     body = file.read_bytes()
     request = urllib.request.Request(url, data=body, method="PUT",
                                      headers={"Content-Type": content_type, "Content-Length": str(len(body))})
-    handlers: list = []
-    if token:
-        request.add_header("Authorization", f"Bearer {token}")
-    elif user is not None:
-        handlers = _auth_handlers(store, user, password or "")
+    # a bodiless HEAD first: a store that refuses a PUT before reading its body closes the
+    # connection under a client still sending megabytes (a reset, not a readable 401)
+    challenge = _probe(store, url, None, timeout)
+    if challenge is not None and not (token or user):
+        raise CalciKGError(f"the store at {store} needs credentials (--user/--password or --token) (HTTP 401)")
+    if token or user is not None:
+        header = (lambda req: f"Bearer {token}") if token else \
+            (lambda req: _authorization(req, challenge or "", user or "", password or ""))
+        probe = urllib.request.Request(url, method="HEAD")
+        probe.add_header("Authorization", header(probe))
+        if _probe(store, url, probe, timeout) is not None:
+            raise CalciKGError(f"the store at {store} refused the credentials (HTTP 401)")
+        request.add_header("Authorization", header(request))
     try:
-        with urllib.request.build_opener(*handlers).open(request, timeout=timeout) as response:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
             status = response.status
     except urllib.error.HTTPError as exc:
         raise CalciKGError(_refusal(store, exc, bool(token or user))) from None
     except (OSError, ValueError) as exc:  # refused, unknown host, timeout
-        reason = " ".join(str(getattr(exc, "reason", None) or exc).split())[:200] or type(exc).__name__
-        raise CalciKGError(f"cannot reach the store at {store}: {reason}") from None
+        raise CalciKGError(f"cannot reach the store at {store}: {_reason(exc)}") from None
     return Loaded(file, graph or "", url, status, len(body))
 
 
@@ -94,25 +101,37 @@ def _target(store: str, graph: str | None) -> str:
     return urllib.parse.urlunsplit((parts.scheme, parts.netloc, parts.path, query, ""))
 
 
-def _auth_handlers(store: str, user: str, password: str) -> list:
-    """Basic or digest authentication, answering the store's challenge (Virtuoso asks for digest)."""
-    manager = urllib.request.HTTPPasswordMgrWithDefaultRealm()
-    manager.add_password(None, store, user, password)
-    return [urllib.request.HTTPDigestAuthHandler(manager), _Basic(manager)]
+def _reason(exc: Exception) -> str:
+    return " ".join(str(getattr(exc, "reason", None) or exc).split())[:200] or type(exc).__name__
 
 
-class _Basic(urllib.request.HTTPBasicAuthHandler):
-    """Basic authentication that gives up after one refusal (urllib's retries a refused password)."""
+def _probe(store: str, url: str, request: urllib.request.Request | None, timeout: float) -> str | None:
+    """HEAD ``url``: the authentication challenge if the store answers 401 (``None`` otherwise); a
+    403 is a refusal. Any other answer (200, 404, 405...) is left to the PUT to judge."""
+    try:
+        urllib.request.urlopen(request or urllib.request.Request(url, method="HEAD"), timeout=timeout).close()
+    except urllib.error.HTTPError as exc:
+        if exc.code == 401:
+            return exc.headers.get("WWW-Authenticate", "")
+        if exc.code == 403:
+            raise CalciKGError(_refusal(store, exc, request is not None)) from None
+    except (OSError, ValueError) as exc:
+        raise CalciKGError(f"cannot reach the store at {store}: {_reason(exc)}") from None
+    return None
 
-    def http_error_401(self, req, fp, code, msg, headers):  # noqa: D102 - urllib's hook
-        if req.get_header("Authorization"):
-            return None
-        user, password = self.passwd.find_user_password(None, req.full_url)
-        if user is None or "basic" not in str(headers.get("WWW-Authenticate", "")).lower():
-            return None
-        token = base64.b64encode(f"{user}:{password}".encode()).decode()
-        req.add_unredirected_header("Authorization", f"Basic {token}")
-        return self.parent.open(req, timeout=req.timeout)
+
+def _authorization(request: urllib.request.Request, challenge: str, user: str, password: str) -> str:
+    """The ``Authorization`` header for ``request``: digest when the store's challenge asks for it
+    (Virtuoso), basic otherwise."""
+    scheme, _, params = challenge.partition(" ")
+    if scheme.lower() == "digest":
+        manager = urllib.request.HTTPPasswordMgrWithDefaultRealm()
+        manager.add_password(None, request.full_url, user, password)
+        fields = urllib.request.parse_keqv_list(filter(None, urllib.request.parse_http_list(params)))
+        auth = urllib.request.HTTPDigestAuthHandler(manager).get_authorization(request, fields)
+        if auth:
+            return f"Digest {auth}"
+    return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
 
 
 def _refusal(store: str, exc: urllib.error.HTTPError, with_credentials: bool) -> str:
