@@ -9,6 +9,7 @@ Commands (each one call into a library stage):
   calcikg queries                      list the stored queries and their parameters
   calcikg query NAME [--param k=v]...  run a stored query (embedded, or --endpoint URL)
   calcikg serve [--port N]             read-only SPARQL server (Oxigraph) over the built graph
+  calcikg load --endpoint URL          upload the built graph into a triple store (Graph Store protocol)
   calcikg export --format F            the graph or the SSSOM mappings for other tools
   calcikg draft REPORT.txt [-o FILE]   a draft record (status: draft) from a report's text, to review
   calcikg privacy-hash NAME...         the salted hash of a patient name, for kg/privacy/patient-name-hashes.txt
@@ -130,6 +131,20 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     _warn_if_stale()
     return run_server(host=args.host, port=args.port, timeout=args.timeout, allow_service=args.allow_service,
                       public=args.public, graph_file=args.graph, cache_mb=args.cache_mb, announce=lambda m: print(m, flush=True))
+
+
+def _cmd_load(args: argparse.Namespace) -> int:
+    from calcikg.load import load_graph_store
+
+    import os
+
+    password = args.password if args.password is not None else os.environ.get("CALCIKG_STORE_PASSWORD")
+    token = args.token if args.token is not None else os.environ.get("CALCIKG_STORE_TOKEN")
+    done = load_graph_store(args.endpoint, args.file, graph=None if args.default_graph else args.graph,
+                            user=args.user, password=password if args.user else None, token=token)
+    where = f"the graph <{done.graph}>" if done.graph else "the default graph"
+    print(f"loaded {done.file} ({done.size:,} bytes) into {where} at {args.endpoint} (HTTP {done.status})")
+    return 0
 
 
 def _cmd_privacy_hash(args: argparse.Namespace) -> int:
@@ -315,6 +330,23 @@ def parser() -> argparse.ArgumentParser:
                         "default 32, 0 turns the cache off)")
     s.add_argument("--graph", type=Path, metavar="FILE", help="the Turtle file to serve (default kg/calcikg.ttl)")
     s.set_defaults(func=_cmd_serve)
+
+    from calcikg.load import DEFAULT_GRAPH
+
+    ld = sub.add_parser("load", help="upload the built graph into a triple store (SPARQL Graph Store protocol)",
+                        description="PUT the built graph into a named graph of a triple store through the SPARQL 1.1 "
+                                    "Graph Store HTTP Protocol, replacing that graph (in one step on Oxigraph, "
+                                    "Virtuoso and Fuseki). docs/stores.md gives the URL for each store.")
+    ld.add_argument("--endpoint", required=True, metavar="URL",
+                    help="the Graph Store URL: http://HOST:7878/store (Oxigraph), "
+                         "http://HOST:8890/sparql-graph-crud-auth (Virtuoso), http://HOST:3030/DATASET/data (Fuseki)")
+    ld.add_argument("--graph", default=DEFAULT_GRAPH, metavar="IRI", help=f"the named graph to replace (default {DEFAULT_GRAPH})")
+    ld.add_argument("--default-graph", action="store_true", help="replace the store's default graph instead")
+    ld.add_argument("--file", type=Path, metavar="FILE", help="the file to upload (default kg/calcikg.nt; .ttl or .nt)")
+    ld.add_argument("--user", help="user name (HTTP basic or digest authentication, as the store asks)")
+    ld.add_argument("--password", help="password (or the environment variable CALCIKG_STORE_PASSWORD)")
+    ld.add_argument("--token", help="a bearer token instead (or CALCIKG_STORE_TOKEN)")
+    ld.set_defaults(func=_cmd_load)
 
     h = sub.add_parser("privacy-hash", help="the line to add to kg/privacy/patient-name-hashes.txt for a name",
                        description="Print the salted hash of each NAME (a patient's first name printed in a report), "
