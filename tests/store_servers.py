@@ -8,7 +8,6 @@ and prints the parity table (see queries/README.md).
 
 from __future__ import annotations
 
-import os
 import shutil
 import signal
 import socket

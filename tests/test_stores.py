@@ -17,8 +17,8 @@ from __future__ import annotations
 import shutil
 
 import pytest
-
 import store_servers as S
+
 from calcikg import paths
 from calcikg import query as Q
 from calcikg.cli import main

@@ -134,9 +134,9 @@ def _cmd_serve(args: argparse.Namespace) -> int:
 
 
 def _cmd_load(args: argparse.Namespace) -> int:
-    from calcikg.load import load_graph_store
-
     import os
+
+    from calcikg.load import load_graph_store
 
     password = args.password if args.password is not None else os.environ.get("CALCIKG_STORE_PASSWORD")
     token = args.token if args.token is not None else os.environ.get("CALCIKG_STORE_TOKEN")
