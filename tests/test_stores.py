@@ -6,8 +6,7 @@ uploaded with ``calcikg load`` (the SPARQL 1.1 Graph Store protocol) into the de
 every stored query then runs with its defaults and with another value for each parameter, and its
 rows must equal the embedded Oxigraph rows (numbers by value, IRIs and literals by value, the same
 order). Virtuoso 7.2.5 bugs that no portable query text avoids are listed in KNOWN_VIRTUOSO and in
-queries/README.md; those runs are xfails (not strict: Virtuoso's wrong answers change with its
-query plans from one start to the next, e.g. treatments-effective-in is sometimes right).
+queries/README.md; those runs are strict xfails, so a fixed query (or a fixed Virtuoso) shows up.
 
 Skipped, with the reason, only when the Debian packages are missing (``make test-deps``).
 """
@@ -31,26 +30,8 @@ IDS = [f"{n}[{','.join(f'{k}={v}' for k, v in p.items()) or 'defaults'}]" for n,
 
 #: Runs on which Virtuoso 7.2.5 gives other rows because of its own bugs (queries/README.md, "Engines").
 KNOWN_VIRTUOSO = {
-    "associated-diseases[defaults]",
-    "cases[defaults]",
-    "cases[condition=dermatomyositis]",
-    "characteristics[term=idiopathic calcinosis cutis,aspect=prognosis]",
     "cohort-summary[defaults]",
     "cohort-summary[report=randhawa2018]",
-    "conflicting-evidence[defaults]",
-    "conflicting-evidence[treatment=pamidronate]",
-    "literature-claims[defaults]",
-    "literature-claims[treatment=pamidronate,condition=dermatomyositis]",
-    "reported-causes[defaults]",
-    "subtypes[defaults]",
-    "treatments-effective-in[defaults]",
-    "treatments-effective-in[condition=dermatomyositis]",
-    "treatments-for-subtype[defaults]",
-    "treatments-for-subtype[subtype=idiopathic calcinosis cutis]",
-    "treatments-ineffective-in[defaults]",
-    "treatments-ineffective-in[condition=dermatomyositis]",
-    "unmapped-terms[defaults]",
-    "unmapped-terms[vocabulary=MeSH]",
 }
 
 
@@ -96,7 +77,7 @@ def endpoint(server) -> str:
 def test_same_rows_as_embedded(engine, store, name, params, request):
     run_id = IDS[RUNS.index((name, params))]
     if engine.name == "virtuoso" and run_id in KNOWN_VIRTUOSO:
-        request.applymarker(pytest.mark.xfail(strict=False, reason="Virtuoso 7.2.5 bug, see queries/README.md"))
+        request.applymarker(pytest.mark.xfail(strict=True, reason="Virtuoso 7.2.5 bug, see queries/README.md"))
     expected = Q.run(name, params, source=store)
     got = Q.run(name, params, endpoint=endpoint(engine), source=store)
     assert got.columns == expected.columns
