@@ -61,7 +61,7 @@ def load_graph_store(store: str, file: Path | None = None, *, graph: str | None 
                                      headers={"Content-Type": content_type, "Content-Length": str(len(body))})
     # a bodiless HEAD first: a store that refuses a PUT before reading its body closes the
     # connection under a client still sending megabytes (a reset, not a readable 401)
-    challenge = _probe(store, url, None, timeout)
+    challenge = _probe(store, url, None, min(timeout, 60))
     if challenge is not None and not (token or user):
         raise CalciKGError(f"the store at {store} needs credentials (--user/--password or --token) (HTTP 401)")
     if token or user is not None:
@@ -69,7 +69,7 @@ def load_graph_store(store: str, file: Path | None = None, *, graph: str | None 
             (lambda req: _authorization(req, challenge or "", user or "", password or ""))
         probe = urllib.request.Request(url, method="HEAD")
         probe.add_header("Authorization", header(probe))
-        if _probe(store, url, probe, timeout) is not None:
+        if _probe(store, url, probe, min(timeout, 60)) is not None:
             raise CalciKGError(f"the store at {store} refused the credentials (HTTP 401)")
         request.add_header("Authorization", header(request))
     try:
