@@ -30,6 +30,8 @@ IDS = [f"{n}[{','.join(f'{k}={v}' for k, v in p.items()) or 'defaults'}]" for n,
 
 #: Runs on which Virtuoso 7.2.5 gives other rows because of its own bugs (queries/README.md, "Engines").
 KNOWN_VIRTUOSO = {
+    "cases[condition=dermatomyositis]",
+    "literature-claims[treatment=pamidronate,condition=dermatomyositis]",
     "cohort-summary[defaults]",
     "cohort-summary[report=randhawa2018]",
 }
