@@ -425,7 +425,12 @@ class Endpoint:
 
     def term_index(self) -> TermIndex:
         """Labels, exact synonyms, subclass and type links of the graph behind the endpoint, in one query."""
-        from calcikg.prefixes import EXACT_SYNONYM, RDF_TYPE, RDFS_LABEL, RDFS_SUBCLASS_OF
+        from calcikg.prefixes import (
+            EXACT_SYNONYM,
+            RDF_TYPE,
+            RDFS_LABEL,
+            RDFS_SUBCLASS_OF,
+        )
         from calcikg.terms import SKOS_EXACT_MATCH
 
         wanted = [RDFS_LABEL, EXACT_SYNONYM, RDFS_SUBCLASS_OF, RDF_TYPE, SKOS_EXACT_MATCH]
