@@ -11,6 +11,7 @@ Commands (each one call into a library stage):
   calcikg serve [--port N]             read-only SPARQL server (Oxigraph) over the built graph
   calcikg web [--port N]               browser interface: questions as forms, term/case/report pages, evidence map
   calcikg site -o DIR                  the term, case and report pages and the evidence map as a static site
+  calcikg load --endpoint URL          upload the built graph into a triple store (Graph Store protocol)
   calcikg export --format F            the graph or the SSSOM mappings for other tools
                                        (also phenopackets, jsonld, kgx: docs/exchange.md)
   calcikg draft REPORT.txt [-o FILE]   a draft record (status: draft) from a report's text, to review
@@ -150,6 +151,20 @@ def _cmd_site(args: argparse.Namespace) -> int:
     _warn_if_stale()
     pages = build_site(Path(args.output))
     print(f"wrote {pages:,} pages to {args.output}")
+    return 0
+
+
+def _cmd_load(args: argparse.Namespace) -> int:
+    import os
+
+    from calcikg.load import load_graph_store
+
+    password = args.password if args.password is not None else os.environ.get("CALCIKG_STORE_PASSWORD")
+    token = args.token if args.token is not None else os.environ.get("CALCIKG_STORE_TOKEN")
+    done = load_graph_store(args.endpoint, args.file, graph=None if args.default_graph else args.graph,
+                            user=args.user, password=password if args.user else None, token=token)
+    where = f"the graph <{done.graph}>" if done.graph else "the default graph"
+    print(f"loaded {done.file} ({done.size:,} bytes) into {where} at {args.endpoint} (HTTP {done.status})")
     return 0
 
 
@@ -354,6 +369,23 @@ def parser() -> argparse.ArgumentParser:
                                     "graph gives byte-identical files.")
     st.add_argument("--output", "-o", required=True, metavar="DIR", help="folder to write (replaced as a whole)")
     st.set_defaults(func=_cmd_site)
+
+    from calcikg.load import DEFAULT_GRAPH
+
+    ld = sub.add_parser("load", help="upload the built graph into a triple store (SPARQL Graph Store protocol)",
+                        description="PUT the built graph into a named graph of a triple store through the SPARQL 1.1 "
+                                    "Graph Store HTTP Protocol, replacing that graph (in one step on Oxigraph, "
+                                    "Virtuoso and Fuseki). docs/stores.md gives the URL for each store.")
+    ld.add_argument("--endpoint", required=True, metavar="URL",
+                    help="the Graph Store URL: http://HOST:7878/store (Oxigraph), "
+                         "http://HOST:8890/sparql-graph-crud-auth (Virtuoso), http://HOST:3030/DATASET/data (Fuseki)")
+    ld.add_argument("--graph", default=DEFAULT_GRAPH, metavar="IRI", help=f"the named graph to replace (default {DEFAULT_GRAPH})")
+    ld.add_argument("--default-graph", action="store_true", help="replace the store's default graph instead")
+    ld.add_argument("--file", type=Path, metavar="FILE", help="the file to upload (default kg/calcikg.nt; .ttl or .nt)")
+    ld.add_argument("--user", help="user name (HTTP basic or digest authentication, as the store asks)")
+    ld.add_argument("--password", help="password (or the environment variable CALCIKG_STORE_PASSWORD)")
+    ld.add_argument("--token", help="a bearer token instead (or CALCIKG_STORE_TOKEN)")
+    ld.set_defaults(func=_cmd_load)
 
     h = sub.add_parser("privacy-hash", help="the line to add to kg/privacy/patient-name-hashes.txt for a name",
                        description="Print the salted hash of each NAME (a patient's first name printed in a report), "

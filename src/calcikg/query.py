@@ -221,8 +221,12 @@ def _index(source) -> TermIndex:
     """The term index of a store or graph, made once per object (kept alive beside its index)."""
     cached = _INDEXES.get(id(source))
     if cached is None or cached[0] is not source:
-        index = TermIndex.from_store(source) if type(source).__module__.startswith("pyoxigraph") \
-            else TermIndex.from_graph(source)
+        if isinstance(source, Endpoint):
+            index = source.term_index()
+        elif type(source).__module__.startswith("pyoxigraph"):
+            index = TermIndex.from_store(source)
+        else:
+            index = TermIndex.from_graph(source)
         cached = _INDEXES[id(source)] = (source, index)
     return cached[1]
 
@@ -413,6 +417,34 @@ def check_endpoint(endpoint: str) -> None:
         raise UsageError(f"--endpoint {endpoint!r} is not an http(s) URL (e.g. http://127.0.0.1:7878/query)")
 
 
+@dataclass(frozen=True)
+class Endpoint:
+    """A SPARQL endpoint as the source of the term index: ``--endpoint`` without a local build."""
+
+    url: str
+
+    def term_index(self) -> TermIndex:
+        """Labels, exact synonyms, subclass and type links of the graph behind the endpoint, in one query."""
+        from calcikg.prefixes import (
+            EXACT_SYNONYM,
+            RDF_TYPE,
+            RDFS_LABEL,
+            RDFS_SUBCLASS_OF,
+        )
+        from calcikg.terms import SKOS_EXACT_MATCH
+
+        wanted = [RDFS_LABEL, EXACT_SYNONYM, RDFS_SUBCLASS_OF, RDF_TYPE, SKOS_EXACT_MATCH]
+        text = ("SELECT ?s ?p ?o WHERE { ?s ?p ?o . FILTER(isIRI(?s) && ?p IN ("
+                + ", ".join(f"<{p}>" for p in wanted) + ")) }")
+        lookup = StoredQuery("term lookup", Path("<term lookup>"), "", "", (), {}, text)
+        pairs: dict[str, list[tuple[str, str]]] = {p: [] for p in wanted}
+        for cells in run_remote(lookup, {}, self.url).cells:
+            s, p, o = cells["s"], cells["p"], cells["o"]
+            if s and p and o and p[1] in pairs and (o[0] == "iri" or p[1] in (RDFS_LABEL, EXACT_SYNONYM)):
+                pairs[p[1]].append((s[1], o[1]))
+        return TermIndex(*(pairs[p] for p in wanted), hpo=False)
+
+
 ENGINES = {"oxigraph": (load_store, run_oxigraph), "rdflib": (load_graph, run_rdflib)}
 
 
@@ -435,7 +467,8 @@ def run_query(query: StoredQuery, given: dict[str, str] | None = None, endpoint:
               engine: str = "oxigraph", source=None) -> Result:
     """Run a parsed query (stored, or an ad-hoc file read by :func:`read_adhoc`); see :func:`run`."""
     load, run_embedded = ENGINES[engine]
-    source = source if source is not None else load()
+    if source is None:  # on an endpoint, terms are resolved there: no local build needed
+        source = Endpoint(endpoint) if endpoint else load()
     bindings = resolve_params(query, given or {}, source)
     result = run_remote(query, bindings, endpoint) if endpoint else run_embedded(query, bindings, source)
     result.query = query.name
