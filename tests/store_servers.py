@@ -237,7 +237,8 @@ OTHER_VALUE = {
 
 
 def runs() -> list[tuple[str, dict[str, str]]]:
-    """Every stored query with its defaults, and once more with another value for each parameter."""
+    """Every stored query with its defaults, once more with another value for each parameter, and
+    with each of those values alone."""
     from calcikg.query import list_queries
 
     out = []
@@ -246,6 +247,8 @@ def runs() -> list[tuple[str, dict[str, str]]]:
         other = {k: OTHER_VALUE[k] for k in q.params if k in OTHER_VALUE}
         if other:
             out.append((q.name, other))
+        if len(other) > 1:  # each optional filter alone too (an engine can get one right only beside another)
+            out.extend((q.name, {k: v}) for k, v in other.items())
     return out
 
 

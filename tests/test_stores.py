@@ -5,8 +5,8 @@ folder, stopped by its PID in the fixture's finalizer (tests/store_servers.py). 
 uploaded with ``calcikg load`` (the SPARQL 1.1 Graph Store protocol) into the default named graph;
 every stored query then runs with its defaults and with another value for each parameter, and its
 rows must equal the embedded Oxigraph rows (numbers by value, IRIs and literals by value, the same
-order). Virtuoso 7.2.5 bugs that no portable query text avoids are listed in KNOWN_VIRTUOSO and in
-queries/README.md; those runs are strict xfails, so a fixed query (or a fixed Virtuoso) shows up.
+order). What Virtuoso 7.2.5 gets wrong is written round in the queries (queries/README.md): no run is
+expected to fail on any engine.
 
 Skipped, with the reason, only when the Debian packages are missing (``make test-deps``).
 """
@@ -27,14 +27,6 @@ pytestmark = pytest.mark.slow
 
 RUNS = S.runs()
 IDS = [f"{n}[{','.join(f'{k}={v}' for k, v in p.items()) or 'defaults'}]" for n, p in RUNS]
-
-#: Runs on which Virtuoso 7.2.5 gives other rows because of its own bugs (queries/README.md, "Engines").
-KNOWN_VIRTUOSO = {
-    "cases[condition=dermatomyositis]",
-    "literature-claims[treatment=pamidronate,condition=dermatomyositis]",
-    "cohort-summary[defaults]",
-    "cohort-summary[report=randhawa2018]",
-}
 
 
 def _start(kind: str, tmp_path_factory):
@@ -76,10 +68,7 @@ def endpoint(server) -> str:
 
 
 @pytest.mark.parametrize(("name", "params"), RUNS, ids=IDS)
-def test_same_rows_as_embedded(engine, store, name, params, request):
-    run_id = IDS[RUNS.index((name, params))]
-    if engine.name == "virtuoso" and run_id in KNOWN_VIRTUOSO:
-        request.applymarker(pytest.mark.xfail(strict=True, reason="Virtuoso 7.2.5 bug, see queries/README.md"))
+def test_same_rows_as_embedded(engine, store, name, params):
     expected = Q.run(name, params, source=store)
     got = Q.run(name, params, endpoint=endpoint(engine), source=store)
     assert got.columns == expected.columns
