@@ -96,6 +96,7 @@ def test_minimal_record_loads_with_the_line_of_every_key_and_item(tmp_path):
     (["report", "year"], 9),
     (["report", "authors", 1], 7),
     (["report", "authors", 5], 6),  # no such item: the list's own line
+    (["report", "authors", 2], 6),  # one past the end
     (["report", "nothing", "deeper"], 2),  # no such key: the deepest place that exists
     (["cases", 0, "evidence", "where", "paragraph"], 24),
     (["cases", "zero"], 19),  # a key where an index belongs stops the walk (at the list)
@@ -227,14 +228,44 @@ def test_the_deepest_error_is_reported_first(tmp_path):
 def test_of_two_errors_at_one_depth_the_first_path_wins(tmp_path):
     err = _error(tmp_path, "  - number: 1\n    sex: female", "  - number: one\n    sex: woman")
     assert err.field == "cases[0].number"
+    # the schema lists 'title' before 'authors': the first by field path is reported, not by schema order
+    err = _error(tmp_path, "  title: A test report\n  authors:\n    - Ann Example B\n    - Other Person",
+                 "  title: 5\n  authors: Ann Example")
+    assert (err.field, err.message) == ("report.authors", "'Ann Example' should be of type array")
+
+
+@pytest.mark.parametrize("quantity,message", [
+    ("{unit: year}", "give exactly one of 'value' or 'min'/'max'"),
+    ("{unit: year, value: 3, min: 2}", "give only one of 'value' or 'min'/'max', not several"),
+])
+def test_a_quantity_needs_a_value_or_a_range(tmp_path, quantity, message):
+    err = _error(tmp_path, "sex: female", f"sex: female\n    age_at_presentation: {quantity}")
+    assert (err.field, err.line, err.message) == ("cases[0].age_at_presentation", 21, message)
+
+
+def test_other_choices_report_the_deepest_reason(tmp_path, monkeypatch):
+    """A rule over sub-schemas (not field names) reports the most precise failure inside it."""
+    import jsonschema
+
+    from calcikg import records
+
+    schema = {"type": "object", "properties": {"a": {"anyOf": [
+        {"type": "object", "properties": {"b": {"type": "integer"}}},
+        {"type": "string"}]}}}
+    monkeypatch.setattr(records, "_validator", lambda: jsonschema.Draft202012Validator(schema))
+    err = _error(tmp_path, "report:\n", "a: {b: x}\nreport:\n")
+    assert (err.field, err.line, err.message) == ("a.b", 1, "'x' should be of type integer")
+    schema["properties"]["a"] = {"anyOf": [{"required": ["b"]}, {"required": ["c", "d"]}]}
+    err = _error(tmp_path, "report:\n", "a: {e: 1}\nreport:\n")
+    assert (err.field, err.message) == ("a", "'b' is missing: add it")
 
 
 # -- files that cannot be read ----------------------------------------------------------------------
 def test_missing_file(tmp_path):
     with pytest.raises(RecordError) as err:
         load_record(tmp_path / "gone.yaml")
-    assert (err.value.line, err.value.field) == (None, "")
-    assert err.value.message == "cannot read the file (No such file or directory)"
+    assert (err.value.file, err.value.line, err.value.field) == (str(tmp_path / "gone.yaml"), None, "")
+    assert str(err.value) == f"{tmp_path / 'gone.yaml'}: cannot read the file (No such file or directory)"
 
 
 def test_not_utf8_names_line_byte_and_offset(tmp_path):
@@ -242,14 +273,14 @@ def test_not_utf8_names_line_byte_and_offset(tmp_path):
     path.write_bytes(b"report:\n  id: x\n  title: caf\xe9\n")
     with pytest.raises(RecordError) as err:
         load_record(path)
-    assert err.value.line == 3
-    assert err.value.message == "not UTF-8 text (byte 0xe9 at offset 28): save the file as UTF-8"
+    assert (err.value.file, err.value.line, err.value.field) == (str(path), 3, "")
+    assert str(err.value) == f"{path}:3: not UTF-8 text (byte 0xe9 at offset 28): save the file as UTF-8"
     assert err.value.__cause__ is None and err.value.__suppress_context__
 
 
 def test_invalid_yaml_names_its_line(tmp_path):
     err = _error(tmp_path, "    sex: female", "    sex: [female")
-    assert err.line == 21
+    assert (err.line, err.field) == (21, "")
     assert err.message.startswith("not valid YAML: ") and err.message.endswith(" (check indentation and quoting)")
 
 
@@ -257,15 +288,16 @@ def test_yaml_without_a_mark_names_its_line(tmp_path):
     path = _write(tmp_path, "report:\n  id: x\n  title: a\x07b\n")
     with pytest.raises(RecordError) as err:
         load_record(path)
-    assert err.value.line == 3
-    assert err.value.message == "not valid YAML: control characters are not allowed"
+    assert (err.value.file, err.value.line, err.value.field) == (str(path), 3, "")
+    assert str(err.value) == f"{path}:3: not valid YAML: control characters are not allowed"
 
 
 @pytest.mark.parametrize("text", ["- a\n- b\n", "just text\n", ""])
 def test_a_record_must_be_a_mapping(tmp_path, text):
+    path = _write(tmp_path, text)
     with pytest.raises(RecordError) as err:
-        load_record(_write(tmp_path, text))
-    assert err.value.line == 1
+        load_record(path)
+    assert (err.value.file, err.value.line, err.value.field) == (str(path), 1, "")
     assert err.value.message == "a record must be a YAML mapping with 'report', 'references', 'cases', 'statements'"
 
 
@@ -286,7 +318,7 @@ def test_a_yml_record_is_refused_not_ignored(tmp_path):
     _write(tmp_path, MINIMAL, "other.yml")
     with pytest.raises(RecordError) as err:
         load_records(tmp_path)
-    assert err.value.file == str(tmp_path / "other.yml")
+    assert (err.value.file, err.value.line, err.value.field) == (str(tmp_path / "other.yml"), None, "")
     assert err.value.message == "records end in .yaml: rename it to other.yaml"
 
 
@@ -294,6 +326,7 @@ def test_an_empty_folder_is_an_error(tmp_path):
     with pytest.raises(RecordError) as err:
         load_records(tmp_path)
     assert str(err.value) == f"{tmp_path}: no *.yaml record files found"
+    assert (err.value.line, err.value.field) == (None, "")
 
 
 def test_a_draft_is_refused_at_its_status_line(tmp_path):
@@ -301,7 +334,9 @@ def test_a_draft_is_refused_at_its_status_line(tmp_path):
     with pytest.raises(RecordError) as err:
         load_records(tmp_path)
     assert (err.value.field, err.value.line) == ("status", 27)
-    assert err.value.message.startswith("this record is an unreviewed draft: review it as docs/curating.md says")
+    assert err.value.message == (
+        "this record is an unreviewed draft: review it as docs/curating.md says (summaries in your own words, "
+        "outcomes graded, terms checked), then delete the 'status: draft' line and build again")
 
 
 def test_two_records_with_one_report_id(tmp_path):
