@@ -221,8 +221,21 @@ def test_validate_exact_without_shapes(tmp_path):
     assert str(err.value) == f"{tmp_path / 'shapes.ttl'}: the shapes file is missing"
 
 
+class _Corpus:
+    """What validate reads of the one pipeline's build cache: each report's record file and node lines."""
+
+    closed = False
+    entries = {"r": {"record": "kg/records/r.yaml", "origins": {"https://w3id.org/calcikg/data/r-case1": ("kg/records/r.yaml", 7)}}}
+
+    def close(self):
+        type(self).closed = True
+
+
 def test_validate_exact_of_a_small_broken_graph(tmp_path, monkeypatch):
+    import calcikg.corpus
+
     monkeypatch.setattr(paths, "REPORTS_DIRS", [tmp_path / "no-texts"])
+    monkeypatch.setattr(calcikg.corpus, "build_corpus", lambda **kw: _Corpus())
     graph = tmp_path / "calcikg.ttl"
     graph.write_text(DATA + 'ckd:r ckg:sourceFile "r.txt" .\n', encoding="utf-8")
     shapes = tmp_path / "shapes.ttl"
@@ -232,8 +245,11 @@ def test_validate_exact_of_a_small_broken_graph(tmp_path, monkeypatch):
                              f"source texts: not checked (no reports folder: {tmp_path / 'no-texts'}; name one "
                              "with --reports DIR or CALCIKG_REPORTS)"]
     assert not report.conforms
-    assert [(p.focus, p.field) for p in report.problems] == [
-        ("ckd:r-case1", "ckg:caseNumber"), ("ckd:r-case1", "ckg:hasDiagnosis/ckg:condition"), ("ckd:r-case1", "ckg:sex")]
+    assert [(p.focus, p.field, p.record, p.line) for p in report.problems] == [
+        ("ckd:r-case1", "ckg:caseNumber", "kg/records/r.yaml", 7),
+        ("ckd:r-case1", "ckg:hasDiagnosis/ckg:condition", "kg/records/r.yaml", 7),
+        ("ckd:r-case1", "ckg:sex", "kg/records/r.yaml", 7)]
+    assert _Corpus.closed
     with pytest.raises(NotBuiltError) as err:
         validate_exact(graph, reasoner=True, shapes_file=shapes)
     assert str(err.value) == f"{tmp_path / 'calcikg.owl'} does not exist: run 'calcikg build' first"
@@ -259,3 +275,26 @@ def test_hermit_needs_a_built_owl_file(tmp_path):
 def test_a_literal_of_a_problem_node_keeps_its_label():
     data = _graph(DATA)
     assert str(data.value(URIRef("https://w3id.org/calcikg/data/r-case1"), RDFS.label)) == "case 1 of R"
+
+
+def test_origins_are_best_effort_when_the_records_are_broken(tmp_path, monkeypatch):
+    import calcikg.corpus
+    from calcikg.validate import _attach_origins
+
+    def broken(**kw):
+        raise CalciKGError("kg/records/r.yaml:3: broken")
+
+    monkeypatch.setattr(calcikg.corpus, "build_corpus", broken)
+    report = Report(problems=[Problem("shacl", "ckd:r-case1", "", "", "m")])
+    _attach_origins(report)
+    assert (report.problems[0].record, report.problems[0].line) == ("", None)
+    _attach_origins(Report())  # nothing to place: the records are not even read
+
+
+def test_a_problem_keeps_a_record_it_already_names(monkeypatch):
+    from calcikg.validate import _attach_corpus_origins
+
+    problems = [Problem("source text", "ckd:r", "", "", "m", record="given.yaml"),
+                Problem("shacl", "ckd:r-case1-dx1", "", "", "m")]
+    _attach_corpus_origins(problems, _Corpus())
+    assert [(p.record, p.line) for p in problems] == [("given.yaml", None), ("kg/records/r.yaml", 7)]
