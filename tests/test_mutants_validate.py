@@ -9,6 +9,8 @@ tests/test_shapes.py and tests/test_mutation_survivors.py.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDFS
@@ -298,3 +300,123 @@ def test_a_problem_keeps_a_record_it_already_names(monkeypatch):
                 Problem("shacl", "ckd:r-case1-dx1", "", "", "m")]
     _attach_corpus_origins(problems, _Corpus())
     assert [(p.record, p.line) for p in problems] == [("given.yaml", None), ("kg/records/r.yaml", 7)]
+
+
+# -- patient names (an invented word stands for a name: the project never writes the real ones) ------
+@pytest.fixture()
+def fake_name(monkeypatch):
+    import calcikg.privacy
+
+    hashes = frozenset({calcikg.privacy.word_hash("zorblax")})
+    monkeypatch.setattr(calcikg.privacy, "name_hashes", lambda path=None: hashes)
+    return "Zorblax"
+
+
+NAME_MESSAGE = ("this text holds a patient's first name as a report prints it: name patients only as 'case N' of "
+                "their report; rewrite the text")
+
+
+def test_a_name_in_a_text_is_a_problem_that_does_not_repeat_it(fake_name):
+    from calcikg.validate import privacy_problems
+
+    problems = privacy_problems([("ckd:r-case1", "case 1 of R", "rdfs:comment", f"{fake_name} was seen"),
+                                 ("ckd:r-case2", "case 2 of R", "rdfs:comment", "nobody named")], "kg/records/r.yaml")
+    assert problems == [Problem("privacy", "ckd:r-case1", "case 1 of R", "rdfs:comment", NAME_MESSAGE,
+                                record="kg/records/r.yaml")]
+    assert fake_name not in problems[0].message
+    assert privacy_problems([("f", "l", "x", fake_name)])[0].record == ""
+
+
+def test_without_the_list_of_names_nothing_is_refused(monkeypatch):
+    import calcikg.privacy
+    from calcikg.validate import privacy_problems
+
+    monkeypatch.setattr(calcikg.privacy, "name_hashes", lambda path=None: frozenset())
+    assert privacy_problems([("f", "l", "x", "any text")]) == []
+
+
+def test_names_in_the_graphs_instances(fake_name):
+    from calcikg.validate import graph_privacy_problems
+
+    g = _graph(PREFIXES + f'''
+ckd:r-case1 rdfs:label "case 1 of R" ; rdfs:comment "{fake_name} came back" ; ckg:sex ckg:Female .
+ckd:r-case2 rdfs:comment "{fake_name} too" .
+ckg:Term rdfs:comment "{fake_name} in the ontology is not checked" .
+ckd:r-case3 ckg:sees ckd:{fake_name} .
+''')
+    problems = sorted(graph_privacy_problems(g), key=_order)
+    assert [(p.check, p.focus, p.label, p.field, p.message) for p in problems] == [
+        ("privacy", "ckd:r-case1", "case 1 of R", "rdfs:comment", NAME_MESSAGE),
+        ("privacy", "ckd:r-case2", "", "rdfs:comment", NAME_MESSAGE)]
+
+
+# -- more about the pieces of validate_exact ----------------------------------------------------------
+def test_line_none_sorts_before_line_one():
+    first = Problem("c", "z", "", "", "m", record="a.yaml", line=None)
+    second = Problem("c", "a", "", "", "m", record="a.yaml", line=1)
+    assert sorted([second, first], key=_order) == [first, second]
+
+
+def test_several_reports_folders_are_named_in_full(tmp_path):
+    a, b = tmp_path / "a", tmp_path / "b"
+    a.mkdir()
+    b.mkdir()
+    problems, name = source_text_problems([("ckd:x", "X", "x.txt")], [a, b])
+    assert name == f"source texts in {a}, {b}"
+    assert f"is in none of {a}, {b}: correct" in problems[0].message
+    _problems, name = source_text_problems([], [tmp_path / "n1", tmp_path / "n2"])
+    assert f"(no reports folder: {tmp_path / 'n1'}, {tmp_path / 'n2'}; name one" in name
+
+
+def test_hermit_needs_a_current_owl_file(tmp_path, monkeypatch):
+    import calcikg.release
+
+    (tmp_path / "calcikg.owl").write_text("", encoding="utf-8")
+    monkeypatch.setattr(calcikg.release, "stale_sources", lambda graph_file=None: [Path("kg/records/x.yaml"),
+                                                                                   Path("kg/records/y.yaml")])
+    with pytest.raises(NotBuiltError) as err:
+        _current_owl(tmp_path / "calcikg.ttl")
+    assert str(err.value) == (f"{tmp_path / 'calcikg.owl'} is older than kg/records/x.yaml: run 'calcikg build' first "
+                              "(HermiT reads the built file), or validate with --no-reasoner")
+    seen = []
+    monkeypatch.setattr(calcikg.release, "stale_sources", lambda graph_file=None: seen.append(graph_file) or [])
+    assert _current_owl(tmp_path / "calcikg.ttl") == tmp_path / "calcikg.owl"
+    assert seen == [tmp_path / "calcikg.ttl"]
+
+
+def test_validate_exact_runs_every_check_and_keeps_every_problem(tmp_path, monkeypatch):
+    """SHACL, the violation queries, names, source texts and HermiT: each adds its problems."""
+    import calcikg.corpus
+    import calcikg.validate as V
+
+    texts = tmp_path / "texts"
+    texts.mkdir()
+    monkeypatch.setattr(paths, "REPORTS_DIRS", [tmp_path / "elsewhere"])
+    monkeypatch.setattr(calcikg.corpus, "build_corpus", lambda **kw: _Corpus())
+    queries = tmp_path / "queries"
+    queries.mkdir()
+    (queries / "no-sex-violation.rq").write_text(
+        "#+ summary: A case without its sex\nPREFIX ckg: <https://w3id.org/calcikg/>\n"
+        "SELECT ?case WHERE { ?case a ckg:PatientCase . FILTER NOT EXISTS { ?case ckg:sex ?s } }\n", encoding="utf-8")
+    monkeypatch.setattr(paths, "QUERIES_DIR", queries)
+    monkeypatch.setattr(V, "hermit_problems", lambda owl: [Problem("hermit", owl.name, "", "", "unsatisfiable class")])
+    graph = tmp_path / "calcikg.ttl"
+    graph.write_text(DATA + 'ckd:r ckg:sourceFile "r.txt" .\n', encoding="utf-8")
+    (tmp_path / "calcikg.owl").write_text("", encoding="utf-8")
+    shapes = tmp_path / "shapes.ttl"
+    shapes.write_text(SHAPES, encoding="utf-8")
+    report = validate_exact(graph, reasoner=True, shapes_file=shapes, reports_dirs=[texts])
+    assert report.checks == ["SHACL shapes (whole graph, pySHACL)", "violation queries", "no patient names",
+                             f"source texts in {texts}", "HermiT consistency"]
+    assert sorted((p.check, p.focus) for p in report.problems) == [
+        ("hermit", "calcikg.owl"), ("query no-sex-violation", "ckd:r-case1"), ("shacl", "ckd:r-case1"),
+        ("shacl", "ckd:r-case1"), ("shacl", "ckd:r-case1"), ("source text", "ckd:r")]
+
+
+def test_a_graph_file_is_read_as_turtle_whatever_its_name(tmp_path, monkeypatch):
+    monkeypatch.setattr(paths, "REPORTS_DIRS", [tmp_path / "no-texts"])
+    graph = tmp_path / "calcikg.data"
+    graph.write_text(PREFIXES + "ckd:a ckg:b ckd:c .\n", encoding="utf-8")
+    shapes = tmp_path / "shapes.data"
+    shapes.write_text(SHAPES, encoding="utf-8")
+    assert validate_exact(graph, reasoner=False, shapes_file=shapes).conforms
