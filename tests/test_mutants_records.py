@@ -258,6 +258,11 @@ def test_other_choices_report_the_deepest_reason(tmp_path, monkeypatch):
     schema["properties"]["a"] = {"anyOf": [{"required": ["b"]}, {"required": ["c", "d"]}]}
     err = _error(tmp_path, "report:\n", "a: {e: 1}\nreport:\n")
     assert (err.field, err.message) == ("a", "'b' is missing: add it")
+    # an option that is a choice of more than single fields, or that says more than a choice, is not named
+    for option in ({"anyOf": [{"required": ["c", "d"]}]}, {"anyOf": [{"required": ["c"]}], "description": "c"}):
+        schema["properties"]["a"] = {"anyOf": [{"required": ["b"]}, option]}
+        err = _error(tmp_path, "report:\n", "a: {e: 1}\nreport:\n")
+        assert (err.field, err.message) == ("a", "'b' is missing: add it")
 
 
 # -- files that cannot be read ----------------------------------------------------------------------

@@ -100,6 +100,8 @@ def test_short_names():
     ("[ sh:alternativePath ( ckg:a ckg:b ) ]", "(ckg:a|ckg:b)"),
     ("( [ sh:inversePath ckg:a ] [ sh:zeroOrMorePath rdfs:subClassOf ] )", "^ckg:a/rdfs:subClassOf*"),
     ("[ rdfs:label \"x\" ]", "?"),
+    ("[ sh:inversePath ( ckg:a ckg:b ) ]", "^ckg:a/ckg:b"),
+    ("[ sh:alternativePath ( [ sh:inversePath ckg:a ] ckg:b ) ]", "(^ckg:a|ckg:b)"),
 ])
 def test_path_text(path, text):
     g = _graph(PREFIXES + f"ckg:s ckg:p {path} .")
@@ -187,14 +189,15 @@ def test_graph_source_files():
 def test_origins_of_a_node_and_of_the_nodes_it_owns():
     origins = {URIRef("https://w3id.org/calcikg/data/r-case1"): ("kg/records/r.yaml", 40),
                URIRef("https://w3id.org/calcikg/data/r"): ("kg/records/r.yaml", 2)}
-    problems = [Problem("shacl", "ckd:r-case1-ep2-dose1", "", "", "m"),  # a dose: its case's place
+    problems = [Problem("hermit", "calcikg.owl", "", "", "m"),  # not a node of the graph
+                Problem("shacl", "ckd:r-case1-ep2-dose1", "", "", "m"),  # a dose: its case's place
                 Problem("shacl", "ckd:r-case1", "", "", "m"),
                 Problem("shacl", "ckd:r", "", "", "m"),
                 Problem("shacl", "ckd:other-case1", "", "", "m"),  # not from these records
                 Problem("shacl", "https://example.org/x", "", "", "m")]
     attach_origins(problems, origins)
     assert [(p.record, p.line) for p in problems] == [
-        ("kg/records/r.yaml", 40), ("kg/records/r.yaml", 40), ("kg/records/r.yaml", 2), ("", None), ("", None)]
+        ("", None), ("kg/records/r.yaml", 40), ("kg/records/r.yaml", 40), ("kg/records/r.yaml", 2), ("", None), ("", None)]
 
 
 # -- a graph that is missing or broken -------------------------------------------------------------
@@ -420,3 +423,33 @@ def test_a_graph_file_is_read_as_turtle_whatever_its_name(tmp_path, monkeypatch)
     shapes = tmp_path / "shapes.data"
     shapes.write_text(SHAPES, encoding="utf-8")
     assert validate_exact(graph, reasoner=False, shapes_file=shapes).conforms
+
+
+def test_every_result_is_reported_with_its_shape_and_a_node_without_label():
+    shapes = SHAPES + """
+ckg:NumberShape a sh:NodeShape ; sh:targetClass ckg:PatientCase ;
+    sh:property ckg:NumberRule .
+ckg:NumberRule sh:path ckg:caseNumber ; sh:maxInclusive 1 ; sh:message "at most one" .
+"""
+    problems = shacl_problems(_graph(DATA), _graph(shapes))
+    number = [p for p in problems if p.message == "at most one"]
+    assert [(p.focus, p.label, p.value, p.shape) for p in number] == [
+        ("ckd:r-case1", "case 1 of R", "one", "ckg:NumberRule"), ("ckd:r-case2", "", "2", "ckg:NumberRule")]
+    assert len(problems) == 5
+
+
+def test_a_violation_row_without_label(tmp_path):
+    (tmp_path / "all-cases-violation.rq").write_text(
+        "#+ summary: Every case\nPREFIX ckg: <https://w3id.org/calcikg/>\n"
+        "SELECT ?case WHERE { ?case a ckg:PatientCase } ORDER BY ?case\n", encoding="utf-8")
+    problems = violation_query_problems(_graph(DATA), tmp_path)
+    assert [(p.focus, p.label) for p in problems] == [("ckd:r-case1", "case 1 of R"), ("ckd:r-case2", "")]
+
+
+def test_a_broken_graph_names_line_and_reason(tmp_path):
+    graph = tmp_path / "calcikg.ttl"
+    graph.write_text(PREFIXES + "ckd:a ckg:b ", encoding="utf-8")
+    with pytest.raises(CalciKGError) as err:
+        validate_exact(graph, reasoner=False)
+    assert str(err.value).startswith(f"{graph}:") and ": not valid Turtle: " in str(err.value)
+    assert "not valid Turtle: None" not in str(err.value)
