@@ -513,3 +513,59 @@ def test_an_unknown_term_names_its_field_and_line(tmp_path, terms):
     err = _build_error(tmp_path, terms, MINIMAL.replace("condition: scrotal calcinosis", "condition: scrotl calcinosis"))
     assert (err.field, err.line) == ("cases[0].diagnoses[0].condition", 22)
     assert "scrotl calcinosis" in err.message
+
+
+# -- causes, and the field an unknown term is reported in -------------------------------------------------
+CAUSES = """\
+    causes:
+      - agent: physical trauma
+        hedged: true
+        note: after an injury
+        evidence: {summary: The calcinosis followed an injury.}
+      - agent: physical trauma
+        evidence: {summary: A second cause here., where: {section: History, paragraph: 1}}
+    diagnoses:
+"""
+
+
+def test_causes_reach_the_graph(tmp_path, terms):
+    text = MINIMAL.replace("    diagnoses:\n", CAUSES, 1)
+    path = _write(tmp_path, text)
+    origins: dict = {}
+    g = build_data([load_record(path)], terms, origins)
+    c1, c2 = CKD["testrec2020-case1-cause1"], CKD["testrec2020-case1-cause2"]
+    assert origins[c1] == (str(path), 22) and origins[c2] == (str(path), 26)
+    assert CKG.CauseStatement in set(g.objects(c1, RDF.type)) and g.value(c1, CKG.ofCase) == CKD["testrec2020-case1"]
+    assert g.value(c1, CKG.hedged) == Literal(True) and g.value(c1, RDFS.comment) == Literal("after an injury")
+    assert g.value(c1, RDFS.label) == Literal("physical trauma as the cause of the calcinosis of case 1 of Ann Example et al. 2020")
+    ev1, ev2 = g.value(c1, CKG.hasEvidence), g.value(c2, CKG.hasEvidence)
+    assert g.value(ev1, CKG.locator) == Literal("Case 1")  # the case, by default
+    assert g.value(ev1, CKG.evidenceKind) == CKG.OwnPatientObservation and g.value(ev1, CKG.direction) == CKG.Supports
+    assert g.value(ev2, CKG.locator) == Literal("History, paragraph 1")
+
+
+@pytest.mark.parametrize("text_of,field", [
+    (lambda t: t.replace("    diagnoses:\n", CAUSES, 1).replace("agent: physical trauma", "agent: nonsense agent", 1),
+     "cases[0].causes[0].agent"),
+    (lambda t: t.replace("  publication_kind: clinical case report", "  publication_kind: nonsense kind"),
+     "report.publication_kind"),
+    (lambda t: t.replace("    evidence:\n      where: {section: Case", "    findings:\n      - type: lesion enlargement\n"
+                         "        site: nonsense site\n    evidence:\n      where: {section: Case"),
+     "cases[0].findings[0].site"),
+    (lambda t: t.replace("statements: []\n", STATEMENTS).replace("conditions: [juvenile dermatomyositis]",
+                                                                   "conditions: [nonsense condition]"),
+     "statements[0].population.conditions[0]"),
+    (lambda t: t.replace("statements: []\n", STATEMENTS).replace("value: {value: 1, unit: patients}",
+                                                                   "value: {value: 1, unit: nonsense unit}"),
+     "statements[2].value.unit"),
+])
+def test_an_unknown_term_is_reported_in_its_own_field(tmp_path, terms, text_of, field):
+    err = _build_error(tmp_path, terms, text_of(MINIMAL))
+    assert err.field == field and "nonsense" in err.message
+
+
+def test_a_calcinosis_with_a_role_message(tmp_path, terms):
+    text = MINIMAL.replace("      - condition: scrotal calcinosis\n", "      - condition: scrotal calcinosis\n        role: underlying\n")
+    err = _build_error(tmp_path, terms, text)
+    assert err.message == ("a calcinosis type has no role: 'role' is for a disease (underlying or coexisting); "
+                           "remove it")
