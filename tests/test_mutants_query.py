@@ -895,6 +895,8 @@ def test_values_in_an_ask_with_a_sub_select():
 
 
 def test_run_on_an_endpoint_and_on_a_source(tmp_path, endpoint, small_store, small_graph):
+    import urllib.parse
+
     remote = Q.run("dose-regimens", {"treatment": "bisphosphonate"}, endpoint=endpoint + "/ok")
     assert remote.columns == ["thing", "n", "link", "note"] and len(remote.rows) == 3
     assert remote.query == "dose-regimens" and remote.params == {"treatment": "bisphosphonate"}
@@ -903,7 +905,9 @@ def test_run_on_an_endpoint_and_on_a_source(tmp_path, endpoint, small_store, sma
     assert [r["class"] for r in Q.run("subtypes", engine="rdflib", source=small_graph).rows] == ["ckg:CalcinosisCutis"]
     q = _query(tmp_path)
     assert [r["thing"] for r in Q.run_query(q, source=small_store).rows] == ["ckd:a", "ckd:b"]
+    _Endpoint.seen.clear()
     assert len(Q.run_query(q, endpoint=endpoint + "/ok", source=small_store).rows) == 3  # the endpoint's rows
+    assert "VALUES ?count { 2 }" in urllib.parse.parse_qs(_Endpoint.seen[-1])["query"][0]  # its parameters sent
 
 
 def test_graph_version_past_bytes_that_are_not_utf8(tmp_path):
@@ -930,3 +934,8 @@ def test_adhoc_details(tmp_path, small_store):
 def test_json_of_chosen_columns():
     data = json.loads(Q.format_result(_result(), "json", columns=["note"]))
     assert data["columns"] == ["note"] and data["results"] == [{"note": "short"}, {"note": LONG}]
+
+
+def test_blocks_cut_long_words_not_at_hyphens():
+    assert _blocks(20, 9, {"t": "w" * 20 + " ab-cd-ef-gh-ij"}) == (
+        "-- row 1 " + "-" * 10 + "\nt  wwwwwwwwwwwwwwwww\n   www\n   ab-cd-ef-gh-ij\n(1 row)\n")
