@@ -569,3 +569,47 @@ def test_a_calcinosis_with_a_role_message(tmp_path, terms):
     err = _build_error(tmp_path, terms, text)
     assert err.message == ("a calcinosis type has no role: 'role' is for a disease (underlying or coexisting); "
                            "remove it")
+
+
+ONSET = """\
+    onset_context:
+      during: [surgical excision, nonsense drug]
+      note: while tapering
+      where: {section: Case, paragraph: 1}
+    diagnoses:
+"""
+
+
+@pytest.mark.parametrize("text_of,field", [
+    (lambda t: t.replace("    diagnoses:\n", ONSET, 1), "cases[0].onset_context.during[1]"),
+    (lambda t: t.replace("    diagnoses:\n", CAUSES, 1).replace("evidence: {summary: The calcinosis",
+                                                               "evidence: {kind: cited literature claim, summary: The calcinosis"),
+     "cases[0].causes[0].evidence.kind"),
+    (lambda t: t.replace("statements: []\n", STATEMENTS).replace("calcinosis: calcinosis cutis", "calcinosis: nonsense calcinosis"),
+     "statements[1].calcinosis"),
+    (lambda t: t.replace("statements: []\n", STATEMENTS).replace("condition: juvenile dermatomyositis", "condition: nonsense condition"),
+     "statements[1].condition"),
+    (lambda t: t.replace("statements: []\n", STATEMENTS).replace("about: juvenile dermatomyositis", "about: nonsense term"),
+     "statements[2].about"),
+    (lambda t: t.replace("statements: []\n", STATEMENTS).replace("age: {min: 10, max: 12, unit: year}",
+                                                                   "age: {min: 10, max: 12, unit: nonsense unit}"),
+     "statements[0].population.age.unit"),
+    (lambda t: t.replace("statements: []\n", STATEMENTS).replace("      cases: [1]\n", "      cases: [4]\n", 1),
+     "statements[0].population.cases[0]"),
+])
+def test_more_errors_name_their_field(tmp_path, terms, text_of, field):
+    err = _build_error(tmp_path, terms, text_of(MINIMAL))
+    assert err.field == field
+
+
+def test_origins_of_statements_populations_and_onsets(tmp_path, terms):
+    text = MINIMAL.replace("statements: []\n", STATEMENTS).replace("    diagnoses:\n", ONSET.replace(", nonsense drug", ""), 1)
+    path = _write(tmp_path, text)
+    origins: dict = {}
+    g = build_data([load_record(path)], terms, origins)
+    assert origins[CKD["testrec2020-tx"]] == (str(path), 31)
+    assert origins[CKD["testrec2020-tx-population"]] == (str(path), 36)
+    assert origins[CKD["testrec2020-case1-onset"]] == (str(path), 22)
+    onset = g.value(CKD["testrec2020-case1"], CKG.onsetContext)
+    assert onset == CKD["testrec2020-case1-onset"] and g.value(onset, RDFS.comment) == Literal("while tapering")
+    assert g.value(onset, CKG.locator) == Literal("Case, paragraph 1") and g.value(onset, CKG.duringTreatment) is not None
