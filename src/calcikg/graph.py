@@ -83,9 +83,10 @@ def quantity_text(q: dict, unit_label: str) -> str:
         number = f"up to {_number(q['max'])}"
     else:
         return ""
-    if unit_label in {"year", "month", "week", "day"} and number != "1":
+    one = number.split()[-1] == "1"  # "1 year", "up to 1 year", "at least 1 year"; but "0.5-1 years"
+    if unit_label in {"year", "month", "week", "day"} and not one:
         unit_label += "s"  # "3 years", as people write it; the unit itself stays ckg:Year
-    elif unit_label == "patients" and number == "1":
+    elif unit_label == "patients" and one:
         unit_label = "patient"
     return f"{number} {unit_label}".strip()
 

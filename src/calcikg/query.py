@@ -510,7 +510,7 @@ def read_adhoc(path: Path) -> StoredQuery:
     if _UPDATE.search(_TOKENS.sub(" ", text)):
         raise UsageError(f"{path}: only read-only queries run here (SELECT, ASK, CONSTRUCT, DESCRIBE), "
                          "not SPARQL Update")
-    if text.lstrip().startswith("#+"):
+    if _DECORATOR.match(text.split("\n", 1)[0]):  # decorators open the file, as in a stored query
         query = parse_query_file(path)
     else:
         query = StoredQuery(path.stem, path, "", "", (), {}, text)

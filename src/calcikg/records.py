@@ -147,14 +147,23 @@ def _best(errors):
     return sorted(errors, key=lambda e: (-len(e.absolute_path), str(e.absolute_path)))[0]
 
 
+def _field_option(schema: dict) -> str | None:
+    """``{"required": ["value"]}`` -> ``'value'``; an anyOf of such -> ``'min'/'max'``; else None."""
+    required = schema.get("required")
+    if required and len(required) == 1 and len(schema) == 1:
+        return repr(required[0])
+    inner = [_field_option(s) for s in schema.get("anyOf", ())] if len(schema) == 1 else []
+    return "/".join(inner) if inner and all(inner) else None
+
+
 def _choice_of_fields(error) -> str | None:
     """A curator's message for "one of these fields" rules (anyOf / oneOf over ``required``)."""
     if error.validator not in {"anyOf", "oneOf"}:
         return None
-    options = [s.get("required") for s in error.validator_value]
-    if not all(o and len(o) == 1 for o in options):
+    options = [_field_option(s) for s in error.validator_value]
+    if not all(options):
         return None
-    names = " or ".join(repr(o[0]) for o in options)
+    names = " or ".join(options)
     if error.validator == "oneOf" and not error.context:  # more than one given
         return f"give only one of {names}, not several"
     return f"give {'one' if error.validator == 'anyOf' else 'exactly one'} of {names}"
