@@ -27,6 +27,7 @@ they agree.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
@@ -408,28 +409,94 @@ class Corpus:
         self.store = None
         gc.collect()
 
+    #: The manifest's tables: the shared triples and the referenced IRIs the entries' ids point into.
+    tables: dict = field(default_factory=lambda: {"shared": [], "refs": []}, repr=False)
+
+    @property
+    def shared(self) -> set:
+        """The triples of the reports whose subject is no report's own node (ontology terms, typed again)."""
+        table = self.tables["shared"]
+        return {table[i] for m in self.entries.values() for i in m["shared_ids"]}
+
+    @property
+    def refs(self):
+        """How often each IRI that is no report's own node is an object in the reports (a Counter)."""
+        from collections import Counter
+
+        table, total = self.tables["refs"], Counter()
+        for m in self.entries.values():
+            for i, n in m["ref_counts"]:
+                total[table[i]] += n
+        return total
+
     @property
     def triples(self) -> int:
         """Distinct triples of the graph (ontology, mappings, imported HPO terms, every report)."""
-        from calcikg.rdfwrite import Lit
-
         onto = set(self.ontology)
-        shared = {(s, p, Lit(*o) if isinstance(o, list) else o) for m in self.entries.values() for s, p, o in m["shared"]}
-        return len(onto) + len(shared - onto) + sum(m["triples"] - len(m["shared"]) for m in self.entries.values())
+        return len(onto) + len(self.shared - onto) + sum(m["triples"] - len(m["shared_ids"]) for m in self.entries.values())
 
     @property
     def data_triples(self) -> int:
         """Distinct triples of the reports."""
-        shared = {(s, p, str(o)) for m in self.entries.values() for s, p, o in m["shared"]}
-        return len(shared) + sum(m["triples"] - len(m["shared"]) for m in self.entries.values())
+        return len(self.shared) + sum(m["triples"] - len(m["shared_ids"]) for m in self.entries.values())
 
     @property
     def reports(self) -> dict[str, str]:
         return {rid: m["record"] for rid, m in self.entries.items()}
 
 
+#: The fields of an entry's meta that a build reads for every report are kept in one manifest; these
+#: (each subject's place in the rendered texts, each node's record line, the shared triples and
+#: references as the worker wrote them) stay in the entry's own file, read when needed.
+_COLD = ("ttl", "xml", "nt", "origins", "shared", "refs")
+MANIFEST_FORMAT = 1
+
+
+def _read_meta(folder: Path, key: str) -> dict | None:
+    import json
+
+    try:
+        meta = json.loads((folder / f"{key}.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return meta if meta.get("format") == CACHE_FORMAT else None
+
+
+class Meta(dict):
+    """An entry's meta as the manifest keeps it; a cold field is read from the entry's file on first use."""
+
+    def __init__(self, data: dict, folder: Path):
+        super().__init__(data)
+        self.folder = folder
+
+    def __missing__(self, name: str):
+        if name not in _COLD:
+            raise KeyError(name)
+        full = _read_meta(self.folder, self["key"])
+        if full is None:
+            raise CalciKGError(f"{self.folder}: the build cache entry {self['key']} went missing during the build: "
+                               "run 'calcikg build' again")
+        for k in _COLD:
+            self.setdefault(k, full[k])
+        return dict.__getitem__(self, name)
+
+
+def _runs(index: list, grouped: bool) -> list:
+    """A rendered text's pieces as runs ``[first key, last key, offset, length]``: the whole file, or one run
+    per reference count (the Turtle text is in (count, subject) order)."""
+    runs: list = []
+    for k, off, n in index:
+        if runs and (not grouped or runs[-1][0][0] == k[0]) and runs[-1][2] + runs[-1][3] == off:
+            runs[-1][1] = k
+            runs[-1][3] += n
+        else:
+            runs.append([k, k, off, n])
+    return runs
+
+
 class Cache:
-    """``.calcikg/``: cache entries (``entries/<key>.{json,ttl,xml,nt}``), the ontology's triples
+    """``.calcikg/``: cache entries (``entries/<key>.{json,ttl,xml,nt}``), the manifest of the entries in
+    use (``manifest.json``: what a build reads of every entry, in one file), the ontology's triples
     (``ontology-<key>.json``), and the Oxigraph store of the corpus (``store/``: a named graph per
     report, one for the ontology, and a state graph saying which entry each report graph holds)."""
 
@@ -437,18 +504,77 @@ class Cache:
         self.root = Path(root or paths.CACHE_DIR)
         self.entries = self.root / "entries"
         self.entries.mkdir(parents=True, exist_ok=True)
+        self.manifest_file = self.root / "manifest.json"
+        self._manifest: dict | None = None
+        self._present: set[str] | None = None
 
-    def meta(self, key: str) -> dict | None:
+    def _load_manifest(self) -> dict:
         import json
 
-        try:
-            meta = json.loads((self.entries / f"{key}.json").read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+        if self._manifest is None:
+            try:
+                manifest = json.loads(self.manifest_file.read_text(encoding="utf-8"))
+                if manifest.get("format") != [MANIFEST_FORMAT, CACHE_FORMAT]:
+                    raise ValueError
+            except (OSError, ValueError):
+                manifest = {"entries": {}, "shared": [], "refs": []}
+            manifest["shared"] = [(s, p, _lit(o)) for s, p, o in manifest["shared"]]
+            self._manifest = manifest
+            self._present = {f.name for f in os.scandir(self.entries)}
+        return self._manifest
+
+    def meta(self, key: str) -> dict | None:
+        """The entry ``key``: from the manifest (its files there), else from its own file; None when absent."""
+        manifest = self._load_manifest()
+        hot = manifest["entries"].get(key)
+        if not all(f"{key}.{f}" in self._present for f in ("json", "ttl", "xml", "nt")):
             return None
-        if meta.get("format") != CACHE_FORMAT or not all((self.entries / f"{key}.{f}").exists()
-                                                         for f in ("ttl", "xml", "nt")):
-            return None
-        return meta
+        if hot is not None:
+            return Meta(hot, self.entries)
+        return _read_meta(self.entries, key)
+
+    def write_manifest(self, entries: dict[str, dict]) -> dict:
+        """Keep the entries in use in the manifest (a fresh entry's shared triples and references become
+        ids into its tables, its texts runs); the tables (never reordered, only appended to)."""
+        import json
+
+        from calcikg.rdfwrite import Lit
+
+        manifest = self._load_manifest()
+        shared, refs = manifest["shared"], manifest["refs"]
+        shared_id = {t: i for i, t in enumerate(shared)}
+        ref_id = {t: i for i, t in enumerate(refs)}
+        out: dict = {}
+        for rid, m in list(entries.items()):
+            if not isinstance(m, Meta):
+                hot = {k: v for k, v in m.items() if k not in _COLD}
+                ids = []
+                for s, p, o in m["shared"]:
+                    t = (s, p, _lit(o))
+                    if t not in shared_id:
+                        shared_id[t] = len(shared)
+                        shared.append(t)
+                    ids.append(shared_id[t])
+                counts = []
+                for iri, n in sorted(m["refs"].items()):
+                    if iri not in ref_id:
+                        ref_id[iri] = len(refs)
+                        refs.append(iri)
+                    counts.append([ref_id[iri], n])
+                hot.update(shared_ids=ids, ref_counts=counts,
+                           runs={f: _runs(m[f], f == "ttl") for f in ("ttl", "xml", "nt")})
+                entries[rid] = meta = Meta(hot, self.entries)
+                for k in _COLD:
+                    meta[k] = m[k]
+                m = meta
+            out[m["key"]] = {k: v for k, v in m.items() if k not in _COLD}
+        text = json.dumps({"format": [MANIFEST_FORMAT, CACHE_FORMAT], "entries": out, "refs": refs,
+                           "shared": [[s, p, list(o) if isinstance(o, Lit) else o] for s, p, o in shared]},
+                          ensure_ascii=False)
+        tmp = self.manifest_file.with_name(f".manifest.json.{os.getpid()}.tmp")
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, self.manifest_file)
+        return {"shared": shared, "refs": refs}
 
     def open_store(self):
         from pyoxigraph import Store
@@ -609,10 +735,11 @@ def build_corpus(record_files: Sequence[Path] | None = None, *, jobs: int | None
             p.record = p.record or entries[rid]["record"]
         problems.append(p)
     t4 = time.perf_counter()
+    tables = cache.write_manifest(entries)
     cache.collect_garbage({m["key"] for m in entries.values()} | {onto_key})
     return Corpus(store, entries, ontology, _unique(problems), str(cache.entries), len(todo),
                   {"look-up": t1 - t0, "build and validate records": t2 - t1, "store": t3 - t2,
-                   "rules across reports": t4 - t3})
+                   "rules across reports": t4 - t3, "manifest": time.perf_counter() - t4}, tables)
 
 
 def _take(out: list[dict], metas: dict, by_key: dict) -> None:

@@ -125,10 +125,8 @@ def release_writers(corpus) -> dict[Path, bytes | Callable[[str], None]]:
     entries = sorted(corpus.entries.values(), key=lambda m: m["report_id"])
     folder = Path(corpus.cache_entries)
     onto = set(corpus.ontology)
-    shared = {(s, p, W.Lit(*o) if isinstance(o, list) else o) for m in entries for s, p, o in m["shared"]}
-    report_refs: Counter = Counter()
-    for m in entries:
-        report_refs.update(m["refs"])
+    shared = corpus.shared
+    report_refs = corpus.refs
     header = HEADER + [(DATA_GRAPH_IRI, "http://purl.org/dc/terms/title", W.Lit(HEADER_TITLE))]
     full_terms, data_terms = onto | shared, shared | set(header)
     full_refs = Counter(o for _s, _p, o in full_terms if isinstance(o, str)) + report_refs
@@ -137,7 +135,15 @@ def release_writers(corpus) -> dict[Path, bytes | Callable[[str], None]]:
     data = W.render(data_terms, data_refs.__getitem__, names, formats=("ttl",))
     ontology = W.render(onto, lambda s: 0, names, formats=("xml",))
 
-    def runs(fmt: str) -> list[list[W.Piece]]:
+    def runs(fmt: str, memory: list[list[W.Piece]]) -> list[list[W.Piece]]:
+        """Each report's text as whole runs (its file, or one range per reference count in Turtle), read
+        from the manifest; every piece of every report when runs would interleave (report ids that sort
+        into one another), which only the entries' own indexes can order."""
+        whole = [(tuple(first), tuple(last), W.Piece(tuple(first), str(folder / f"{m['key']}.{fmt}"), off, n))
+                 for m in entries for first, last, off, n in m["runs"][fmt]]
+        bounds = sorted([(first, last) for first, last, _p in whole] + [(r[0].key, r[-1].key) for r in memory])
+        if all(a[1] < b[0] for a, b in zip(bounds, bounds[1:])):
+            return [[p] for _f, _l, p in whole] + memory
         out = []
         for m in entries:
             src = str(folder / f"{m['key']}.{fmt}")
@@ -149,21 +155,21 @@ def release_writers(corpus) -> dict[Path, bytes | Callable[[str], None]]:
                 out += groups.values()
             else:
                 out.append(pieces)
-        return out
+        return out + memory
 
     report_prefixes = {p for m in entries for p in m["prefixes"]}
     report_xml_prefixes = {p for m in entries for p in m["xml_prefixes"]}
 
     def turtle(rendered, target: str) -> None:
         head = W.ttl_header(report_prefixes | rendered.prefixes).encode()
-        W.assemble(target, head, runs("ttl") + W.pieces_in_memory(rendered.ttl, 2), b"\n")
+        W.assemble(target, head, runs("ttl", W.pieces_in_memory(rendered.ttl, 2)), b"\n")
 
     def graph_owl(target: str) -> None:
         head = W.xml_header(report_xml_prefixes | full.xml_prefixes, names).encode()
-        W.assemble(target, head, runs("xml") + W.pieces_in_memory(full.xml), W.XML_FOOTER.encode())
+        W.assemble(target, head, runs("xml", W.pieces_in_memory(full.xml)), W.XML_FOOTER.encode())
 
     def graph_nt(target: str) -> None:
-        W.assemble(target, b"", runs("nt") + W.pieces_in_memory(full.nt), b"")
+        W.assemble(target, b"", runs("nt", W.pieces_in_memory(full.nt)), b"")
 
     files: dict[Path, bytes | Callable[[str], None]] = {
         paths.ONTOLOGY_RELEASE: (W.xml_header(ontology.xml_prefixes, names) + "".join(t for _k, t in ontology.xml)
