@@ -14,7 +14,7 @@ import pytest
 from calcikg import records
 from calcikg.errors import RecordError
 
-from test_corpus import _generator
+from test_corpus import _generator, write_synthetic
 
 
 def _outcome(record: records.Record) -> str:
@@ -66,3 +66,54 @@ def test_compiled_schema_passes_valid_records(monkeypatch):
     assert records._fast_validator() is not None
     for data in gen.generate(20):
         assert records._passes_fast(data)
+
+
+# ------------------------------------------------------------------------------ incremental build
+def _problems(c) -> list[tuple]:
+    return sorted((p.check, p.focus, p.shape, p.message, p.value, p.record, p.line) for p in c.problems)
+
+
+def test_rules_across_reports_again_only_where_a_change_reaches(tmp_path):
+    """One record of twelve changed at a time: a clash with an unchanged report appears, then goes
+    when the record is put back, then a report is dropped; each time the incremental run gives the
+    problems of a build from an empty cache, and it did not run the rules over the whole store."""
+    from calcikg import corpus
+
+    files = write_synthetic(tmp_path / "records", 12)
+    cache = tmp_path / "cache"
+    first = corpus.build_corpus(files, jobs=1, cache_dir=cache)
+    assert first.conforms
+    first.close()
+    good = files[2].read_text()
+    source = next(line for line in files[0].read_text().splitlines() if "source_file:" in line).split(":", 1)[1]
+    steps = [
+        lambda: files[2].write_text(
+            "\n".join(line.split(":", 1)[0] + ":" + source if "source_file:" in line else line
+                      for line in good.splitlines()) + "\n"),
+        lambda: files[2].write_text(good),
+        lambda: None,  # nothing changed: nothing to check again
+    ]
+    calls = []
+    real_rows = corpus.AcrossReportChecks.rows
+
+    def counting(self, store, focus=None, values=None):
+        calls.append("whole" if focus is None and values is None else "part")
+        return real_rows(self, store, focus, values)
+
+    for n, step in enumerate(steps):
+        step()
+        calls.clear()
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setattr(corpus.AcrossReportChecks, "rows", counting)
+            incremental = corpus.build_corpus(files, jobs=1, cache_dir=cache)
+        assert "whole" not in calls
+        scratch = corpus.build_corpus(files, jobs=1, cache_dir=tmp_path / f"scratch-{n}")
+        assert _problems(incremental) == _problems(scratch)
+        assert bool(incremental.problems) == (n == 0)
+        if n == 0:  # both reports: the changed one and the unchanged one it now clashes with
+            assert {p.record.rsplit("/", 1)[-1] for p in incremental.problems} == {files[0].name, files[2].name}
+        incremental.close()
+        scratch.close()
+    dropped = corpus.build_corpus(files[:-1], jobs=1, cache_dir=cache)
+    assert dropped.conforms and len(dropped.entries) == 11
+    dropped.close()

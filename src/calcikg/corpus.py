@@ -533,7 +533,12 @@ class Cache:
             return Meta(hot, self.entries)
         return _read_meta(self.entries, key)
 
-    def write_manifest(self, entries: dict[str, dict]) -> dict:
+    def across(self, ctx: str) -> list | None:
+        """The last run's results of the rules across reports (``[row, problem]``), if made with ``ctx``."""
+        found = self._load_manifest().get("across") or {}
+        return found.get("rows") if found.get("ctx") == ctx else None
+
+    def write_manifest(self, entries: dict[str, dict], across: dict | None = None) -> dict:
         """Keep the entries in use in the manifest (a fresh entry's shared triples and references become
         ids into its tables, its texts runs); the tables (never reordered, only appended to)."""
         import json
@@ -568,7 +573,7 @@ class Cache:
                     meta[k] = m[k]
                 m = meta
             out[m["key"]] = {k: v for k, v in m.items() if k not in _COLD}
-        text = json.dumps({"format": [MANIFEST_FORMAT, CACHE_FORMAT], "entries": out, "refs": refs,
+        text = json.dumps({"format": [MANIFEST_FORMAT, CACHE_FORMAT], "entries": out, "refs": refs, "across": across,
                            "shared": [[s, p, list(o) if isinstance(o, Lit) else o] for s, p, o in shared]},
                           ensure_ascii=False)
         tmp = self.manifest_file.with_name(f".manifest.json.{os.getpid()}.tmp")
@@ -722,11 +727,21 @@ def build_corpus(record_files: Sequence[Path] | None = None, *, jobs: int | None
     hpo_used = {i for m in entries.values() for i in m["hpo"]}
     onto_key, ontology = _ontology(cache, ctx, hpo_used)
     store = cache.open_store()
-    _update_store(store, cache, entries, onto_key, ontology)
+    previous = cache.across(ctx)
+    # the rules across reports again only where a changed report can change their results, when few
+    # reports changed (a changed ontology, or none kept from the last run: all of them)
+    graphs, objects = _update_store(store, cache, entries, onto_key, ontology,
+                                    watch=max(1, len(entries) // 10) if previous is not None else 0)
     t3 = time.perf_counter()
     problems = [Problem(**p) for m in entries.values() for p in m["problems"]]
     checks = AcrossReportChecks(Path(shapes))
-    for p in checks.problems(store) + violation_query_problems(store):
+    if objects is None:
+        across = checks.rows(store)
+    else:
+        across = checks.incremental_rows(store, previous, graphs, objects, entries)
+    across = sorted({(tuple(row), _problem_key(p)): (row, p) for row, p in across}.values(),
+                    key=lambda x: (x[0], _problem_key(x[1])))
+    for p in [p for _row, p in across] + violation_query_problems(store):
         rid = report_of(_long(p.focus), entries)
         if rid:
             from calcikg.validate import attach_origins
@@ -735,7 +750,7 @@ def build_corpus(record_files: Sequence[Path] | None = None, *, jobs: int | None
             p.record = p.record or entries[rid]["record"]
         problems.append(p)
     t4 = time.perf_counter()
-    tables = cache.write_manifest(entries)
+    tables = cache.write_manifest(entries, {"ctx": ctx, "rows": [[row, asdict(p)] for row, p in across]})
     cache.collect_garbage({m["key"] for m in entries.values()} | {onto_key})
     return Corpus(store, entries, ontology, _unique(problems), str(cache.entries), len(todo),
                   {"look-up": t1 - t0, "build and validate records": t2 - t1, "store": t3 - t2,
@@ -751,11 +766,39 @@ def _take(out: list[dict], metas: dict, by_key: dict) -> None:
         metas[by_key[meta["key"]]] = meta
 
 
-def _update_store(store, cache: Cache, entries: dict[str, dict], onto_key: str, ontology: list) -> None:
+def _update_store(store, cache: Cache, entries: dict[str, dict], onto_key: str, ontology: list,
+                  watch: int = 0) -> tuple[set[str], set[str] | None]:
     """Make each named graph hold its entry: replaced when the state graph names another entry.
 
     The state triple of a graph is removed before the graph is changed and written after it, so a
-    run stopped half-way leaves graphs the next run sees as stale, never as current."""
+    run stopped half-way leaves graphs the next run sees as stale, never as current. Returns the
+    graphs changed (replaced, added, dropped) and, when they are at most ``watch`` report graphs,
+    every object of their triples before and after (N-Triples terms), else None."""
+    graphs, objects = _changes(store, entries, onto_key, watch)
+    _replace_graphs(store, cache, entries, onto_key, ontology)
+    if objects is not None:
+        from pyoxigraph import NamedNode
+
+        for graph in graphs:
+            objects.update(str(q.object) for q in store.quads_for_pattern(None, None, None, NamedNode(graph)))
+    return graphs, objects
+
+
+def _changes(store, entries: dict[str, dict], onto_key: str, watch: int) -> tuple[set[str], set[str] | None]:
+    """The graphs the update will change, and the objects of their triples now (None: too many to watch)."""
+    from pyoxigraph import NamedNode
+
+    current = {q.subject.value: q.object.value
+               for q in store.quads_for_pattern(None, NamedNode(STATE_KEY), None, NamedNode(STATE_GRAPH))}
+    wanted = {CKD + rid: m["key"] for rid, m in entries.items()}
+    wanted[ONTOLOGY_GRAPH] = onto_key
+    graphs = {g for g in set(current) | set(wanted) if current.get(g) != wanted.get(g)}
+    if ONTOLOGY_GRAPH in graphs or len(graphs) > watch:
+        return graphs, None
+    return graphs, {str(q.object) for g in graphs for q in store.quads_for_pattern(None, None, None, NamedNode(g))}
+
+
+def _replace_graphs(store, cache: Cache, entries: dict[str, dict], onto_key: str, ontology: list) -> None:
     from pyoxigraph import Literal, NamedNode, Quad, RdfFormat
 
     from calcikg.rdfwrite import nt
@@ -975,17 +1018,43 @@ class AcrossReportChecks:
 
     def problems(self, store, focus: Iterable[str] | None = None) -> list[Problem]:
         """Every across-reports rule over the store; only for the ``focus`` nodes when given."""
-        values = ""
+        return [p for _row, p in self.rows(store, focus)]
+
+    def rows(self, store, focus: Iterable[str] | None = None,
+             values: Iterable[str] | None = None) -> list[tuple[list[str], Problem]]:
+        """Each result as ``[node IRI, value (N-Triples)]`` and its problem: for every node, for the
+        ``focus`` nodes, or for the clashing ``values`` (N-Triples terms) only."""
         if focus is not None:
             focus = sorted(set(focus))
-            if not focus:
-                return []
-            values = "VALUES ?this { " + " ".join(f"<{n}>" for n in focus) + " }"
+            block = "VALUES ?this { " + " ".join(f"<{n}>" for n in focus) + " }"
+        elif values is not None:
+            focus = sorted(set(values))
+            block = "VALUES ?value { " + " ".join(focus) + " }"
+        else:
+            block = ""
+        if focus is not None and not focus:
+            return []
         out = []
         for check in self.checks:
-            for row in _union_query(store, check.query.replace("{FOCUS}", values)):
-                out.append(self._problem(check, row))
+            for row in _union_query(store, check.query.replace("{FOCUS}", block)):
+                value = row["value"]
+                out.append(([row["this"].value, "" if value is None else str(value)], self._problem(check, row)))
         return out
+
+    def incremental_rows(self, store, previous: list, graphs: set[str], objects: set[str], report_ids) -> list:
+        """The rows of :meth:`rows` over the whole store, from the ``previous`` run's rows after the report
+        ``graphs`` changed (``objects``: every object of their triples, before and after).
+
+        Every rule marked across-reports finds a node whose ``?value`` (an object of its own triples)
+        is also an object of another node's triples: a result can only change for a node of a changed
+        report, or for a value one of them held before or holds now. Those are checked again; the
+        other results stand."""
+        changed = {g[len(CKD):] for g in graphs if g.startswith(CKD)}
+        ids = set(report_ids) | changed  # a dropped report's nodes are its own too
+        kept = [(row, Problem(**p)) for row, p in previous
+                if row[1] not in objects and report_of(row[0], ids) not in changed]
+        nodes = {q.subject.value for g in graphs for q in store.quads_for_pattern(None, None, None, _named(g))}
+        return kept + self.rows(store, values=objects) + self.rows(store, focus=nodes)
 
     @staticmethod
     def _problem(check: _StoreCheck, row) -> Problem:
