@@ -117,3 +117,31 @@ def test_rules_across_reports_again_only_where_a_change_reaches(tmp_path):
     dropped = corpus.build_corpus(files[:-1], jobs=1, cache_dir=cache)
     assert dropped.conforms and len(dropped.entries) == 11
     dropped.close()
+
+
+def test_store_filled_while_the_workers_build(tmp_path, monkeypatch):
+    """A whole run with workers loads each report into the store as it comes back (here one at a
+    time): the same store and problems as one process, from scratch and after two records changed
+    (two of five: a whole run again, the changed graphs replaced). pySHACL: see test_corpus.py."""
+    from test_corpus import _clash, store_lines
+
+    from calcikg import corpus
+
+    files = write_synthetic(tmp_path / "records", 5, _clash)
+    monkeypatch.setattr(corpus, "WORKERS_FROM", 2)
+    monkeypatch.setattr(corpus, "PRELOAD_EVERY", 1)
+    loaded = []
+    real = corpus._preload
+    monkeypatch.setattr(corpus, "_preload", lambda store, cache, metas: (loaded.extend(metas), real(store, cache, metas)))
+    for n, edit in enumerate([None, lambda: [f.write_text(f.read_text().replace("Synthetic report", "Edited report", 1))
+                                             for f in files[1:3]]]):
+        if edit:
+            edit()
+        loaded.clear()
+        two = corpus.build_corpus(files, jobs=2, engine="pyshacl", cache_dir=tmp_path / "two")
+        assert len(loaded) == two.built == (5 if n == 0 else 2)
+        one = corpus.build_corpus(files, jobs=1, engine="pyshacl", cache_dir=tmp_path / f"one-{n}")
+        assert store_lines(two.store) == store_lines(one.store)
+        assert _problems(two) == _problems(one) and len(two.problems) == 2
+        one.close()
+        two.close()

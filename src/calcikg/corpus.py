@@ -130,6 +130,8 @@ STATE_GRAPH = "urn:calcikg:build-state"
 STATE_KEY = "urn:calcikg:entry"
 #: Fewer records than this to build: in this process (starting workers costs about a second).
 WORKERS_FROM = 40
+#: In a whole run, the store takes the reports built by the workers this many at a time, as they come.
+PRELOAD_EVERY = 500
 
 
 def _digest(*parts: bytes | str) -> str:
@@ -411,6 +413,7 @@ class Corpus:
 
     #: The manifest's tables: the shared triples and the referenced IRIs the entries' ids point into.
     tables: dict = field(default_factory=lambda: {"shared": [], "refs": []}, repr=False)
+    digests: dict[str, str] = field(default_factory=dict, repr=False)  # record file -> sha256 of what was read
 
     @property
     def shared(self) -> set:
@@ -668,7 +671,9 @@ def build_corpus(record_files: Sequence[Path] | None = None, *, jobs: int | None
     ctx = _digest(context_key(), shapes)
     from calcikg.records import Record
 
-    keys, metas, todo = {}, {}, []
+    import hashlib
+
+    keys, metas, todo, digests = {}, {}, [], {}
     for f in files:
         try:
             data = f.read_bytes()
@@ -676,7 +681,8 @@ def build_corpus(record_files: Sequence[Path] | None = None, *, jobs: int | None
             from calcikg.errors import RecordError
 
             raise RecordError(Record(f, None).name, None, "", f"cannot read the file ({exc.strerror})") from exc
-        key = _digest(ctx, Record(f, None).name, data)[:40]
+        digests[str(f)] = digest = hashlib.sha256(data).hexdigest()  # kept for the staleness check too
+        key = _digest(ctx, Record(f, None).name, digest)[:40]
         keys[f] = key
         meta = cache.meta(key)
         if meta is None:
@@ -684,6 +690,11 @@ def build_corpus(record_files: Sequence[Path] | None = None, *, jobs: int | None
         else:
             metas[f] = meta
     by_key = {k: Path(f) for f, k in todo}
+    previous = cache.across(ctx)
+    # the rules across reports run again only where a changed report can change their results, when
+    # few reports changed; else (or when none were kept, or the ontology changed) over everything
+    watch = max(1, len(files) // 10) if previous is not None else 0
+    store = None
     t1 = time.perf_counter()
     if todo:
         progress = Progress(len(todo), "records built and validated", quiet)
@@ -698,11 +709,18 @@ def build_corpus(record_files: Sequence[Path] | None = None, *, jobs: int | None
 
                 # "forkserver", not "fork": a process that has run pyrudof holds its thread pool
                 # (rayon), and workers forked from it wait forever on threads they did not inherit
+                if len(todo) > watch:  # a whole run: the store filled while the workers build
+                    store, watch, built = cache.open_store(), 0, []
                 with mp.get_context("forkserver").Pool(jobs, initializer=_init_worker,
                                                        initargs=(shapes, engine, str(cache.entries))) as pool:
                     for out in pool.imap(process_chunk, chunks):
                         _take(out, metas, by_key)
                         progress.add(len(out))
+                        if store is not None:
+                            built += out
+                            if len(built) >= PRELOAD_EVERY:
+                                _preload(store, cache, built)
+                                built = []
             else:
                 prepare(shapes, engine, str(cache.entries),
                         ontology=None if "terms" in _WORKER else base_ontology(cache.root))
@@ -710,28 +728,28 @@ def build_corpus(record_files: Sequence[Path] | None = None, *, jobs: int | None
                     out = process_chunk(chunk)
                     _take(out, metas, by_key)
                     progress.add(len(out))
+        except BaseException:
+            store = None  # an on-disk store is locked while it is open
+            import gc
+
+            gc.collect()
+            raise
         finally:
             progress.close()
     t2 = time.perf_counter()
-    entries: dict[str, dict] = {}
-    for f in files:
-        meta = metas[Path(f)]
-        rid = meta["report_id"]
-        if rid in entries:
-            from calcikg.errors import RecordError
+    try:
+        entries = _entries(files, metas)
+    except BaseException:
+        store = None
+        import gc
 
-            raise RecordError(meta["record"], None, "report.id",
-                              f"report id {rid!r} is already used by {entries[rid]['record']}")
-        entries[rid] = meta
-    _refuse_clashing_ids(entries, (), "the records")
+        gc.collect()
+        raise
     hpo_used = {i for m in entries.values() for i in m["hpo"]}
     onto_key, ontology = _ontology(cache, ctx, hpo_used)
-    store = cache.open_store()
-    previous = cache.across(ctx)
-    # the rules across reports again only where a changed report can change their results, when few
-    # reports changed (a changed ontology, or none kept from the last run: all of them)
-    graphs, objects = _update_store(store, cache, entries, onto_key, ontology,
-                                    watch=max(1, len(entries) // 10) if previous is not None else 0)
+    if store is None:
+        store = cache.open_store()
+    graphs, objects = _update_store(store, cache, entries, onto_key, ontology, watch)
     t3 = time.perf_counter()
     problems = [Problem(**p) for m in entries.values() for p in m["problems"]]
     checks = AcrossReportChecks(Path(shapes))
@@ -754,7 +772,23 @@ def build_corpus(record_files: Sequence[Path] | None = None, *, jobs: int | None
     cache.collect_garbage({m["key"] for m in entries.values()} | {onto_key})
     return Corpus(store, entries, ontology, _unique(problems), str(cache.entries), len(todo),
                   {"look-up": t1 - t0, "build and validate records": t2 - t1, "store": t3 - t2,
-                   "rules across reports": t4 - t3, "manifest": time.perf_counter() - t4}, tables)
+                   "rules across reports": t4 - t3, "manifest": time.perf_counter() - t4}, tables, digests)
+
+
+def _entries(files: Sequence[Path], metas: dict) -> dict[str, dict]:
+    """Report id -> entry, in file order; two records of one report, or ids that clash, are refused."""
+    entries: dict[str, dict] = {}
+    for f in files:
+        meta = metas[Path(f)]
+        rid = meta["report_id"]
+        if rid in entries:
+            from calcikg.errors import RecordError
+
+            raise RecordError(meta["record"], None, "report.id",
+                              f"report id {rid!r} is already used by {entries[rid]['record']}")
+        entries[rid] = meta
+    _refuse_clashing_ids(entries, (), "the records")
+    return entries
 
 
 def _take(out: list[dict], metas: dict, by_key: dict) -> None:
@@ -799,9 +833,7 @@ def _changes(store, entries: dict[str, dict], onto_key: str, watch: int) -> tupl
 
 
 def _replace_graphs(store, cache: Cache, entries: dict[str, dict], onto_key: str, ontology: list) -> None:
-    from pyoxigraph import Literal, NamedNode, Quad, RdfFormat
-
-    from calcikg.rdfwrite import nt
+    from pyoxigraph import Literal, NamedNode, Quad
 
     state_graph, state_key = NamedNode(STATE_GRAPH), NamedNode(STATE_KEY)
     current = {q.subject.value: q.object.value for q in store.quads_for_pattern(None, state_key, None, state_graph)}
@@ -811,11 +843,36 @@ def _replace_graphs(store, cache: Cache, entries: dict[str, dict], onto_key: str
         store.remove(Quad(NamedNode(graph), state_key, Literal(current[graph]), state_graph))
         store.remove_graph(NamedNode(graph))
     by_graph = {CKD + rid: m for rid, m in entries.items()}
-    stale = [(graph, key) for graph, key in wanted.items() if current.get(graph) != key]
-    for graph, _key in stale:
+    stale = [(graph, key, current.get(graph)) for graph, key in wanted.items() if current.get(graph) != key]
+    _load_graphs(store, cache, stale, by_graph, ontology)
+
+
+def _preload(store, cache: Cache, metas: list[dict]) -> None:
+    """Load the report graphs of freshly built entries while the workers build the others (a build
+    from scratch: the rules across reports then run over the whole store anyway)."""
+    from pyoxigraph import NamedNode
+
+    state_graph, state_key = NamedNode(STATE_GRAPH), NamedNode(STATE_KEY)
+    stale = []
+    for m in metas:
+        graph = CKD + m["report_id"]
+        old = [q.object.value for q in store.quads_for_pattern(NamedNode(graph), state_key, None, state_graph)]
+        if old != [m["key"]]:
+            stale.append((graph, m["key"], old[0] if old else None))
+    _load_graphs(store, cache, stale, {CKD + m["report_id"]: m for m in metas}, [])
+
+
+def _load_graphs(store, cache: Cache, stale: list[tuple[str, str, str | None]], by_graph: dict, ontology: list) -> None:
+    """Replace each ``(graph, entry key, key the state names or None)`` by its entry's triples."""
+    from pyoxigraph import Literal, NamedNode, Quad, RdfFormat
+
+    from calcikg.rdfwrite import nt
+
+    state_graph, state_key = NamedNode(STATE_GRAPH), NamedNode(STATE_KEY)
+    for graph, _key, old in stale:
         g = NamedNode(graph)
-        if graph in current:
-            store.remove(Quad(g, state_key, Literal(current[graph]), state_graph))
+        if old is not None:
+            store.remove(Quad(g, state_key, Literal(old), state_graph))
         if store.contains_named_graph(g):
             store.remove_graph(g)
     # one bulk load per batch of reports (each bulk load into an on-disk store costs a RocksDB
@@ -825,13 +882,16 @@ def _replace_graphs(store, cache: Cache, entries: dict[str, dict], onto_key: str
 
     def load() -> None:
         if batch:
-            store.bulk_load("".join(batch).encode("utf-8"), format=RdfFormat.N_QUADS)
-            store.bulk_load("".join(states).encode("utf-8"), format=RdfFormat.N_QUADS)
+            data = "".join(batch).encode("utf-8")
+            # a few graphs (an incremental build): one transaction, not a RocksDB ingest (0.2 s each)
+            put = store.load if len(data) < 5_000_000 else store.bulk_load
+            put(data, format=RdfFormat.N_QUADS)
+            put("".join(states).encode("utf-8"), format=RdfFormat.N_QUADS)
             batch.clear()
             states.clear()
 
     size = 0
-    for graph, key in stale:
+    for graph, key, _old in stale:
         suffix = f" <{graph}> .\n"
         if graph == ONTOLOGY_GRAPH:
             text = "".join(f"{nt(s)} {nt(p)} {nt(o)}{suffix}" for s, p, o in ontology)

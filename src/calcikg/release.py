@@ -208,7 +208,7 @@ def write_releases(corpus) -> dict[Path, int]:
     kept in the build cache, for the staleness warning of ``query`` and ``serve``."""
     files = release_writers(corpus)
     write_all(files)
-    record_sources()
+    record_sources(getattr(corpus, "digests", None))
     return {p: p.stat().st_size for p in files}
 
 
@@ -224,24 +224,26 @@ def _source_files() -> list[Path]:
     return [p for p in found if p.is_file()]
 
 
-def _fingerprint() -> dict[str, str]:
+def _fingerprint(known: dict[str, str] | None = None) -> dict[str, str]:
+    """Each source's content hash (``known``: those the build computed as it read the records)."""
     import hashlib
 
-    return {str(p): hashlib.sha256(p.read_bytes()).hexdigest() for p in _source_files()}
+    known = known or {}
+    return {str(p): known.get(str(p)) or hashlib.sha256(p.read_bytes()).hexdigest() for p in _source_files()}
 
 
 def _fingerprint_file() -> Path:
     return paths.CACHE_DIR / "built-sources.json"
 
 
-def record_sources() -> None:
+def record_sources(known: dict[str, str] | None = None) -> None:
     """Keep (in the build cache) the content hash of every source the releases were just built from."""
     import json
 
     target = _fingerprint_file()
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(_fingerprint(), sort_keys=True), encoding="utf-8")
+    tmp.write_text(json.dumps(_fingerprint(known), sort_keys=True), encoding="utf-8")
     os.replace(tmp, target)
 
 
