@@ -3,6 +3,10 @@
 - the record schema compiled by jsonschema-rs is only a filter in front of jsonschema: on valid
   records and on damaged ones, ``check_schema`` gives the same outcome and the same message as
   jsonschema alone;
+- an incremental build runs the rules across reports only where the changed record reaches, and
+  gives the problems of a build from an empty cache (a clash with an unchanged report appears and
+  goes, a report is dropped);
+- the store filled while the workers build is the store of one process.
 """
 
 from __future__ import annotations
@@ -10,11 +14,10 @@ from __future__ import annotations
 import copy
 
 import pytest
+from test_corpus import _generator, write_synthetic
 
 from calcikg import records
 from calcikg.errors import RecordError
-
-from test_corpus import _generator, write_synthetic
 
 
 def _outcome(record: records.Record) -> str:

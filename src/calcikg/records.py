@@ -166,17 +166,23 @@ def _fast_validator():
     own format checker; None without the library. Only a filter: a record it passes is valid, any other
     is checked by :func:`_validator`, which gives the verdict and the message."""
     try:
+        import functools
+
         import jsonschema
         import jsonschema_rs
     except ImportError:
         return None
     schema = json.loads(paths.RECORD_SCHEMA.read_text(encoding="utf-8"))
     checker = jsonschema.FormatChecker()
-    formats = {f: (lambda f: lambda value: checker.conforms(value, f))(f) for f in checker.checkers}
+    formats = {f: functools.partial(_conforms, checker, f) for f in checker.checkers}
     try:
         return jsonschema_rs.validator_for(schema, formats=formats, validate_formats=True)
     except Exception:  # noqa: BLE001 - a schema it cannot compile: jsonschema alone
         return None
+
+
+def _conforms(checker, fmt: str, value) -> bool:
+    return checker.conforms(value, fmt)
 
 
 def _passes_fast(data: Any) -> bool:
