@@ -84,18 +84,32 @@ def _tree(pid: int) -> list[int]:
     return out
 
 
+def _cpu_ticks(pid: int) -> int:
+    """utime + stime of a process so far (clock ticks), 0 when it is gone."""
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            fields = fh.read().rsplit(")", 1)[1].split()
+        return int(fields[11]) + int(fields[12])
+    except (OSError, IndexError, ValueError):
+        return 0
+
+
 def run_cli(project: Path, *args: str, env: dict | None = None) -> dict:
-    """Run `calcikg ARGS` on ``project``; wall time, peak Pss of its process tree, exit code, output."""
+    """Run `calcikg ARGS` on ``project``; wall time, peak Pss and CPU time of its process tree (the
+    latter sampled: a figure that does not depend on what else runs on the machine), exit code, output."""
     env = {**os.environ, "CALCIKG_HOME": str(project), "PYTHONPATH": str(ROOT / "src"), "CI": "true",
            **(env or {})}
     t = now()
     proc = subprocess.Popen([PYTHON, "-m", "calcikg", *args], env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, cwd=project)
-    peak, stop = [0], threading.Event()
+    peak, stop, ticks = [0], threading.Event(), {}
 
     def sample() -> None:
         while not stop.is_set():
-            peak[0] = max(peak[0], sum(_pss_kb(p) for p in _tree(proc.pid)))
+            tree = _tree(proc.pid)
+            peak[0] = max(peak[0], sum(_pss_kb(p) for p in tree))
+            for p in tree:
+                ticks[p] = max(ticks.get(p, 0), _cpu_ticks(p))
             stop.wait(0.2)
 
     sampler = threading.Thread(target=sample, daemon=True)
@@ -104,7 +118,8 @@ def run_cli(project: Path, *args: str, env: dict | None = None) -> dict:
     wall = now() - t
     stop.set()
     sampler.join()
-    return {"seconds": wall, "peak_kb": peak[0], "rc": proc.returncode, "stdout": out[-3000:], "stderr": err[-3000:]}
+    return {"seconds": wall, "peak_kb": peak[0], "cpu_seconds": sum(ticks.values()) / os.sysconf("SC_CLK_TCK"),
+            "load": os.getloadavg()[0], "rc": proc.returncode, "stdout": out[-3000:], "stderr": err[-3000:]}
 
 
 def make_project(dest: Path, records: list[Path] | None) -> Path:
@@ -202,7 +217,8 @@ def main(argv: list[str] | None = None) -> int:
         log_fh.flush()
 
     say(f"CalciKG benchmark, {time.strftime('%Y-%m-%d %H:%M')}, {os.cpu_count()} cores, sizes {sizes}, "
-        f"--jobs {args.jobs}" + (" (quick)" if args.quick else ""))
+        f"--jobs {args.jobs}" + (" (quick)" if args.quick else "")
+        + f", load average {os.getloadavg()[0]:.1f} at the start (the figures are wall times on a shared machine)")
     t = now()
     files = generate.ensure_corpus(max(sizes), args.corpus)
     say(f"corpus: {args.corpus} ({max(sizes):,} synthetic reports ready in {fmt_s(now() - t)}; generator "
@@ -224,9 +240,10 @@ def main(argv: list[str] | None = None) -> int:
         if n == min(sizes) and not args.quick:
             r["exact"] = checked(run_cli(project, "validate", "--exact", "--no-reasoner"), f"exact of {n}")
         results["runs"][n] = r
-        say(f"  {n:,} reports: build {fmt_s(r['build']['seconds'])}, validate {fmt_s(r['validate']['seconds'])}, "
+        say(f"  {n:,} reports: build {fmt_s(r['build']['seconds'])} ({fmt_s(r['build']['cpu_seconds'])} CPU, load "
+            f"average {r['build']['load']:.1f} at its end), validate {fmt_s(r['validate']['seconds'])}, "
             f"raw load {fmt_s(r['raw']['seconds'])} ({r['raw']['triples']:,} triples), one changed "
-            f"{fmt_s(r['incremental']['seconds'])}")
+            f"{fmt_s(r['incremental']['seconds'])} ({fmt_s(r['incremental']['cpu_seconds'])} CPU)")
         shutil.rmtree(project / ".calcikg", ignore_errors=True)
         (run_dir / "results.json").write_text(json.dumps(results, indent=1))
 
@@ -251,13 +268,15 @@ def report(results: dict, say) -> None:
     for n, r in results["runs"].items():
         total = r["build"]["seconds"] + r["validate"]["seconds"]
         rows.append([f"{int(n):,}", f"{r['raw']['triples']:,}", fmt_s(r["build"]["seconds"]),
-                     fmt_s(r["validate"]["seconds"]), fmt_s(total), fmt_mb(max(r["build"]["peak_kb"],
+                     fmt_s(r["validate"]["seconds"]), fmt_s(total),
+                     fmt_s(r["build"].get("cpu_seconds", 0) + r["validate"].get("cpu_seconds", 0)),
+                     fmt_mb(max(r["build"]["peak_kb"],
                                                                                 r["validate"]["peak_kb"])),
                      fmt_s(r["raw"]["seconds"]), f"{total / r['raw']['seconds']:,.0f}x",
                      fmt_s(r["incremental"]["seconds"]), fmt_s(r["incremental_validate"]["seconds"]),
                      fmt_s(r["exact"]["seconds"]) if "exact" in r else "-", f"{r['release_mb']:,.0f} MB",
                      "yes" if r["conforms"] else "NO"])
-    say("\n" + table(["reports", "triples", "build", "validate", "build+validate", "peak memory", "raw load",
+    say("\n" + table(["reports", "triples", "build", "validate", "build+validate", "its CPU time", "peak memory", "raw load",
                       "x raw load", "one changed: build", "then validate", "naive --exact", "releases",
                       "conforms"], rows))
     real = results["real"]

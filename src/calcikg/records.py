@@ -169,8 +169,43 @@ def _choice_of_fields(error) -> str | None:
     return f"give {'one' if error.validator == 'anyOf' else 'exactly one'} of {names}"
 
 
+@lru_cache(maxsize=1)
+def _fast_validator():
+    """The same schema compiled by jsonschema-rs (Rust, ~60x faster), formats checked by jsonschema's
+    own format checker; None without the library. Only a filter: a record it passes is valid, any other
+    is checked by :func:`_validator`, which gives the verdict and the message."""
+    try:
+        import functools
+
+        import jsonschema
+        import jsonschema_rs
+    except ImportError:
+        return None
+    schema = json.loads(paths.RECORD_SCHEMA.read_text(encoding="utf-8"))
+    checker = jsonschema.FormatChecker()
+    formats = {f: functools.partial(_conforms, checker, f) for f in checker.checkers}
+    try:
+        return jsonschema_rs.validator_for(schema, formats=formats, validate_formats=True)
+    except Exception:  # noqa: BLE001 - a schema it cannot compile: jsonschema alone
+        return None
+
+
+def _conforms(checker, fmt: str, value) -> bool:
+    return checker.conforms(value, fmt)
+
+
+def _passes_fast(data: Any) -> bool:
+    fast = _fast_validator()
+    try:
+        return fast is not None and fast.is_valid(data)
+    except Exception:  # noqa: BLE001 - a value it cannot read (a YAML date): jsonschema decides
+        return False
+
+
 def check_schema(record: Record) -> None:
     """Raise a :class:`RecordError` for the first schema violation of ``record``."""
+    if _passes_fast(record.data):
+        return
     errors = list(_validator().iter_errors(record.data))
     if not errors:
         return

@@ -15,6 +15,7 @@ than its sources.
 
 from __future__ import annotations
 
+import itertools
 import os
 from collections import Counter
 from collections.abc import Callable
@@ -125,10 +126,8 @@ def release_writers(corpus) -> dict[Path, bytes | Callable[[str], None]]:
     entries = sorted(corpus.entries.values(), key=lambda m: m["report_id"])
     folder = Path(corpus.cache_entries)
     onto = set(corpus.ontology)
-    shared = {(s, p, W.Lit(*o) if isinstance(o, list) else o) for m in entries for s, p, o in m["shared"]}
-    report_refs: Counter = Counter()
-    for m in entries:
-        report_refs.update(m["refs"])
+    shared = corpus.shared
+    report_refs = corpus.refs
     header = HEADER + [(DATA_GRAPH_IRI, "http://purl.org/dc/terms/title", W.Lit(HEADER_TITLE))]
     full_terms, data_terms = onto | shared, shared | set(header)
     full_refs = Counter(o for _s, _p, o in full_terms if isinstance(o, str)) + report_refs
@@ -137,7 +136,16 @@ def release_writers(corpus) -> dict[Path, bytes | Callable[[str], None]]:
     data = W.render(data_terms, data_refs.__getitem__, names, formats=("ttl",))
     ontology = W.render(onto, lambda s: 0, names, formats=("xml",))
 
-    def runs(fmt: str) -> list[list[W.Piece]]:
+    def runs(fmt: str, memory: list[list[W.Piece]]) -> list[list[W.Piece]]:
+        """Each report's text as whole runs (its file, or one range per reference count in Turtle), read
+        from the manifest; every piece of every report when runs would interleave (report ids that sort
+        into one another), which only the entries' own indexes can order."""
+        base = f"{folder}{os.sep}"  # not pathlib: a Path per run cost 1 s at 10,000 reports
+        whole = [(tuple(first), tuple(last), W.Piece(tuple(first), f"{base}{m['key']}.{fmt}", off, n))
+                 for m in entries for first, last, off, n in m["runs"][fmt]]
+        bounds = sorted([(first, last) for first, last, _p in whole] + [(r[0].key, r[-1].key) for r in memory])
+        if all(a[1] < b[0] for a, b in itertools.pairwise(bounds)):
+            return [[p] for _f, _l, p in whole] + memory
         out = []
         for m in entries:
             src = str(folder / f"{m['key']}.{fmt}")
@@ -149,21 +157,21 @@ def release_writers(corpus) -> dict[Path, bytes | Callable[[str], None]]:
                 out += groups.values()
             else:
                 out.append(pieces)
-        return out
+        return out + memory
 
     report_prefixes = {p for m in entries for p in m["prefixes"]}
     report_xml_prefixes = {p for m in entries for p in m["xml_prefixes"]}
 
     def turtle(rendered, target: str) -> None:
         head = W.ttl_header(report_prefixes | rendered.prefixes).encode()
-        W.assemble(target, head, runs("ttl") + W.pieces_in_memory(rendered.ttl, 2), b"\n")
+        W.assemble(target, head, runs("ttl", W.pieces_in_memory(rendered.ttl, 2)), b"\n")
 
     def graph_owl(target: str) -> None:
         head = W.xml_header(report_xml_prefixes | full.xml_prefixes, names).encode()
-        W.assemble(target, head, runs("xml") + W.pieces_in_memory(full.xml), W.XML_FOOTER.encode())
+        W.assemble(target, head, runs("xml", W.pieces_in_memory(full.xml)), W.XML_FOOTER.encode())
 
     def graph_nt(target: str) -> None:
-        W.assemble(target, b"", runs("nt") + W.pieces_in_memory(full.nt), b"")
+        W.assemble(target, b"", runs("nt", W.pieces_in_memory(full.nt)), b"")
 
     files: dict[Path, bytes | Callable[[str], None]] = {
         paths.ONTOLOGY_RELEASE: (W.xml_header(ontology.xml_prefixes, names) + "".join(t for _k, t in ontology.xml)
@@ -202,7 +210,7 @@ def write_releases(corpus) -> dict[Path, int]:
     kept in the build cache, for the staleness warning of ``query`` and ``serve``."""
     files = release_writers(corpus)
     write_all(files)
-    record_sources()
+    record_sources(getattr(corpus, "digests", None))
     return {p: p.stat().st_size for p in files}
 
 
@@ -218,24 +226,26 @@ def _source_files() -> list[Path]:
     return [p for p in found if p.is_file()]
 
 
-def _fingerprint() -> dict[str, str]:
+def _fingerprint(known: dict[str, str] | None = None) -> dict[str, str]:
+    """Each source's content hash (``known``: those the build computed as it read the records)."""
     import hashlib
 
-    return {str(p): hashlib.sha256(p.read_bytes()).hexdigest() for p in _source_files()}
+    known = known or {}
+    return {str(p): known.get(str(p)) or hashlib.sha256(p.read_bytes()).hexdigest() for p in _source_files()}
 
 
 def _fingerprint_file() -> Path:
     return paths.CACHE_DIR / "built-sources.json"
 
 
-def record_sources() -> None:
+def record_sources(known: dict[str, str] | None = None) -> None:
     """Keep (in the build cache) the content hash of every source the releases were just built from."""
     import json
 
     target = _fingerprint_file()
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(_fingerprint(), sort_keys=True), encoding="utf-8")
+    tmp.write_text(json.dumps(_fingerprint(known), sort_keys=True), encoding="utf-8")
     os.replace(tmp, target)
 
 
