@@ -432,11 +432,15 @@ def _checked(ctype: str, body: bytes, accept: str):
 
 
 # -- running it ----------------------------------------------------------------------------------
-def bind(host: str, port: int, public: bool = False) -> socket.socket:
-    """The listening socket; a port in use or a public address without ``public`` is a one-line error."""
+def bind(host: str, port: int, public: bool = False, what: str = "query the graph (read-only)") -> socket.socket:
+    """The listening socket; a port in use or a public address without ``public`` is a one-line error,
+    and a public address with it a warning on stderr saying that any machine that reaches it can ``what``."""
     if host not in LOOPBACK and not public:
         raise CalciKGError(f"--host {host} is beyond loopback: add --public to serve other machines "
                            f"(read-only, but anyone who can reach it can run queries)")
+    if host not in LOOPBACK:
+        print(f"calcikg: warning: serving on {host}, beyond loopback: any machine that reaches it can {what}; "
+              "put it behind a firewall or a reverse proxy", file=sys.stderr, flush=True)
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     # proto given: asyncio turns Nagle off only on sockets whose proto is IPPROTO_TCP (else ~40 ms a response)
     sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
@@ -475,9 +479,6 @@ def run_server(host: str = "127.0.0.1", port: int = 7878, timeout: float = DEFAU
     if not timeout > 0:
         raise CalciKGError("--timeout must be a positive number of seconds")
     sock = bind(host, port, public)
-    if host not in LOOPBACK:
-        print(f"calcikg: warning: serving on {host}, beyond loopback: any machine that reaches it can query "
-              "the graph (read-only); put it behind a firewall or a reverse proxy", file=sys.stderr, flush=True)
     work = Path(tempfile.mkdtemp(prefix="calcikg-serve-"))
     upstream = Upstream(work / "store", work / "oxigraph.log", timeout)
 

@@ -310,14 +310,11 @@ def run_web(host: str = "127.0.0.1", port: int = 8080, public: bool = False, end
     """``calcikg web``: serve until SIGTERM or Ctrl-C. The socket is bound before the graph is loaded."""
     import signal
 
-    from calcikg.serve import LOOPBACK, bind
+    from calcikg.serve import bind
 
     if not timeout > 0:
         raise CalciKGError("--timeout must be a positive number of seconds")
-    sock = bind(host, port, public)
-    if host not in LOOPBACK:
-        print(f"calcikg: warning: serving on {host}, beyond loopback: any machine that reaches it can browse the "
-              "graph (read-only)", file=sys.stderr, flush=True)
+    sock = bind(host, port, public, what="browse the graph (read-only)")
     try:
         source = data.Source(endpoint=endpoint)
         source.catalog  # noqa: B018 - loaded before the first request, so that no request pays for it
