@@ -238,6 +238,14 @@ complete -F _calcikg calcikg""")
     return 0
 
 
+def _listen_arguments(p: argparse.ArgumentParser, port: int) -> None:
+    """--host, --port and --public, the same for every command that serves (serve.bind checks them)."""
+    p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1; others need --public)")
+    p.add_argument("--port", type=int, default=port, help=f"port (default {port})")
+    p.add_argument("--public", action="store_true",
+                   help="allow an address beyond loopback (0.0.0.0, a LAN address); prints a warning")
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="calcikg", description=__doc__.split("\n\n")[0],
                                 epilog="See README.md for the data model, the records and the stored queries.")
@@ -332,10 +340,7 @@ def parser() -> argparse.ArgumentParser:
                                    "refused), with a time limit per query, SERVICE refused unless allowed, and a "
                                    "health check at /health. SIGTERM or Ctrl-C stops it and removes its store. "
                                    "docs/serving.md: running it as a service.")
-    s.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1; others need --public)")
-    s.add_argument("--port", type=int, default=7878, help="port (default 7878)")
-    s.add_argument("--public", action="store_true",
-                   help="allow an address beyond loopback (0.0.0.0, a LAN address); prints a warning")
+    _listen_arguments(s, port=7878)
     from calcikg.serve import DEFAULT_TIMEOUT
 
     s.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, metavar="SECONDS",
@@ -353,10 +358,7 @@ def parser() -> argparse.ArgumentParser:
                        description="Serve the saved questions as forms (answers with their evidence, CSV/JSON "
                                    "downloads, permalinks), term, case and report pages, the evidence map and a JSON "
                                    "API with its OpenAPI description (/api). Read-only; docs/web.md describes it.")
-    w.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1; others need --public)")
-    w.add_argument("--port", type=int, default=8080, help="port (default 8080)")
-    w.add_argument("--public", action="store_true",
-                   help="allow an address beyond loopback (0.0.0.0, a LAN address); prints a warning")
+    _listen_arguments(w, port=8080)
     w.add_argument("--endpoint", metavar="URL",
                    help="run the questions and pages on this SPARQL endpoint (terms are still resolved on the built graph)")
     w.add_argument("--timeout", type=float, default=10.0, metavar="SECONDS",

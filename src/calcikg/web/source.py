@@ -36,7 +36,9 @@ _TERM_TYPES = {"http://www.w3.org/2002/07/owl#Class", "http://www.w3.org/2002/07
 class Source:
     """The graph pages read: the built graph in embedded Oxigraph, or an endpoint for the queries.
 
-    Term parameters are resolved against the built graph in both cases, as ``calcikg query`` does.
+    Term parameters are resolved against the built graph in both cases: its labels and hierarchy
+    are what the search, the term pages and the forms show (``calcikg query --endpoint`` alone
+    resolves them on the endpoint, for a checkout with no build).
     """
 
     def __init__(self, graph_file: Path | None = None, endpoint: str | None = None, store=None):
