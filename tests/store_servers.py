@@ -70,6 +70,16 @@ def _wait(url: str, process: subprocess.Popen, log: Path, seconds: float = 120) 
                        f"{log.read_text(errors='replace')[-2000:]}")
 
 
+def _ready(server: Server, url: str, log: Path, seconds: float = 120) -> Server:
+    """``server`` once ``url`` answers; stopped (by its PID) if it never does."""
+    try:
+        _wait(url, server.process, log, seconds)
+    except Exception:
+        server.stop()
+        raise
+    return server
+
+
 def have_virtuoso() -> bool:
     return bool(shutil.which("virtuoso-t"))
 
@@ -181,12 +191,7 @@ def start_virtuoso(workdir: Path) -> Server:
                                    stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
     server = Server("virtuoso", f"http://127.0.0.1:{http}/sparql", f"http://127.0.0.1:{http}/sparql-graph-crud-auth",
                     process, [d], "dba", "dba")
-    try:
-        _wait(f"http://127.0.0.1:{http}/sparql?query=ASK%7B%7D", process, d / "virtuoso.log", 180)
-    except Exception:
-        server.stop()
-        raise
-    return server
+    return _ready(server, f"http://127.0.0.1:{http}/sparql?query=ASK%7B%7D", d / "virtuoso.log", 180)
 
 
 def start_oxigraph(workdir: Path) -> Server:
@@ -199,12 +204,7 @@ def start_oxigraph(workdir: Path) -> Server:
         process = subprocess.Popen([oxigraph_binary(), "serve", "--location", str(d / "db"), "--bind",
                                     f"127.0.0.1:{port}"], stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
     server = Server("oxigraph", f"http://127.0.0.1:{port}/query", f"http://127.0.0.1:{port}/store", process, [d])
-    try:
-        _wait(f"http://127.0.0.1:{port}/query?query=ASK%7B%7D", process, log)
-    except Exception:
-        server.stop()
-        raise
-    return server
+    return _ready(server, f"http://127.0.0.1:{port}/query?query=ASK%7B%7D", log)
 
 
 def start_jena(workdir: Path) -> Server:
@@ -219,12 +219,7 @@ def start_jena(workdir: Path) -> Server:
         process = subprocess.Popen(["java", "-Xmx512m", "-cp", classpath, "JenaEndpoint", "--port", str(port),
                                     "--writable"], stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
     server = Server("jena", f"http://127.0.0.1:{port}/sparql", f"http://127.0.0.1:{port}/data", process, [d])
-    try:
-        _wait(f"http://127.0.0.1:{port}/health", process, log)
-    except Exception:
-        server.stop()
-        raise
-    return server
+    return _ready(server, f"http://127.0.0.1:{port}/health", log)
 
 
 # -- comparing answers --------------------------------------------------------------------------

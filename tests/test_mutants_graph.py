@@ -246,12 +246,16 @@ statements: []
 """
 
 
-def _rich(tmp_path, terms, old: str = "", new: str = ""):
-    text = MINIMAL[:MINIMAL.index("cases:")] + RICH_CASE
+def _built(tmp_path, terms, text: str, old: str, new: str):
+    """The graph of record ``text`` with its first ``old`` replaced by ``new`` (which must be there)."""
     if old:
         assert old in text, old
         text = text.replace(old, new, 1)
     return build_data([load_record(_write(tmp_path, text))], terms)
+
+
+def _rich(tmp_path, terms, old: str = "", new: str = ""):
+    return _built(tmp_path, terms, MINIMAL[:MINIMAL.index("cases:")] + RICH_CASE, old, new)
 
 
 def test_every_case_field_reaches_the_graph(tmp_path, terms):
@@ -366,11 +370,7 @@ statements:
 
 
 def _statements(tmp_path, terms, old: str = "", new: str = ""):
-    text = MINIMAL.replace("statements: []\n", STATEMENTS)
-    if old:
-        assert old in text, old
-        text = text.replace(old, new, 1)
-    return build_data([load_record(_write(tmp_path, text))], terms)
+    return _built(tmp_path, terms, MINIMAL.replace("statements: []\n", STATEMENTS), old, new)
 
 
 def test_statements_reach_the_graph(tmp_path, terms):
