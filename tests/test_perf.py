@@ -148,3 +148,119 @@ def test_store_filled_while_the_workers_build(tmp_path, monkeypatch):
         assert _problems(two) == _problems(one) and len(two.problems) == 2
         one.close()
         two.close()
+
+
+def _interventions(files) -> list[str]:
+    return sorted({line.split(":", 1)[1].strip() for f in files for line in f.read_text().splitlines()
+                   if line.strip().startswith("intervention:")})
+
+
+def test_coverage_kept_up_to_date_without_counting_every_report_again(tmp_path, monkeypatch):
+    """The README's coverage after one record changed (another treatment given), then after a report
+    was dropped: the rows of a build from an empty cache, although only the changed report's graph was
+    counted (before and after); and the same Markdown block."""
+    from calcikg import corpus, release
+
+    files = write_synthetic(tmp_path / "records", 8)
+    cache = tmp_path / "cache"
+    corpus.build_corpus(files, jobs=1, cache_dir=cache).close()
+    text = files[3].read_text()
+    old = next(line for line in text.splitlines() if line.strip().startswith("intervention:"))
+    new_term = next(t for t in _interventions(files) if t != old.split(":", 1)[1].strip())
+    counted = []
+    real = release.coverage_rows
+    monkeypatch.setattr(release, "coverage_rows", lambda store, graphs=None: (counted.append(graphs), real(store, graphs))[1])
+    for n, (step, kept) in enumerate([(lambda: files[3].write_text(text.replace(old, old.split(":")[0] + ": " + new_term, 1)), files),
+                                      (lambda: None, files[:-1])]):
+        step()
+        counted.clear()
+        incremental = corpus.build_corpus(kept, jobs=1, cache_dir=cache)
+        assert counted and all(g is not None and len(g) == 1 for g in counted), counted
+        scratch = corpus.build_corpus(kept, jobs=1, cache_dir=tmp_path / f"scratch-{n}")
+        assert sorted(incremental.coverage) == sorted(scratch.coverage)
+        assert release.coverage_block(incremental.coverage) == release.coverage_block(scratch.coverage)
+        incremental.close()
+        scratch.close()
+
+
+def test_a_run_stopped_after_changing_the_store_makes_the_next_one_count_again(tmp_path, monkeypatch):
+    """The store is changed before the manifest is written: a run stopped in between leaves results
+    (rules across reports, coverage) that describe another store. The next run sees it and computes
+    them over the whole store again."""
+    from calcikg import corpus, release
+
+    files = write_synthetic(tmp_path / "records", 6)
+    cache = tmp_path / "cache"
+    corpus.build_corpus(files, jobs=1, cache_dir=cache).close()
+    files[2].unlink()
+    with monkeypatch.context() as mp:
+        mp.setattr(corpus.Cache, "write_manifest", lambda *a, **k: (_ for _ in ()).throw(KeyboardInterrupt()))
+        with pytest.raises(KeyboardInterrupt):
+            corpus.build_corpus(files[:2] + files[3:], jobs=1, cache_dir=cache)
+    counted = []
+    real = release.coverage_rows
+    monkeypatch.setattr(release, "coverage_rows", lambda store, graphs=None: (counted.append(graphs), real(store, graphs))[1])
+    again = corpus.build_corpus(files[:2] + files[3:], jobs=1, cache_dir=cache)
+    assert counted == [None]
+    scratch = corpus.build_corpus(files[:2] + files[3:], jobs=1, cache_dir=tmp_path / "scratch")
+    assert sorted(again.coverage) == sorted(scratch.coverage)
+    assert _problems(again) == _problems(scratch)
+    again.close()
+    scratch.close()
+
+
+def test_file_digests_trust_a_stat_only_when_it_cannot_hide_a_change(tmp_path):
+    """Content hashes through the stat cache: a file whose size, time or inode changed is hashed
+    again, and so is one changed in the same instant as the cache was written (same size, time put
+    back); an old file whose stat is unchanged is not read."""
+    import hashlib
+    import os
+    import time
+
+    from calcikg.digests import file_digests
+
+    cache = tmp_path / "digests.json"
+    files = [tmp_path / f"r{i}.yaml" for i in range(3)]
+    for i, f in enumerate(files):
+        f.write_text(f"record {i}\n")
+    old = time.time() - 3600
+    os.utime(files[0], (old, old))
+    first = file_digests(files, cache)
+    assert first == {str(f): hashlib.sha256(f.read_bytes()).hexdigest() for f in files}
+
+    recent = files[1].stat()
+    files[1].write_text("record X\n")  # same size
+    os.utime(files[1], ns=(recent.st_atime_ns, recent.st_mtime_ns))  # and its time put back
+    files[2].write_text("record 2, longer\n")
+    second = file_digests(files, cache)
+    assert second[str(files[1])] == hashlib.sha256(b"record X\n").hexdigest()
+    assert second[str(files[2])] == hashlib.sha256(b"record 2, longer\n").hexdigest()
+
+    os.chmod(files[0], 0)  # unreadable: an unchanged old file must not be read at all
+    try:
+        if os.geteuid() != 0:  # root reads it anyway; then only the value is checked
+            assert file_digests(files, cache)[str(files[0])] == first[str(files[0])]
+        assert file_digests(files, cache, update=False)[str(files[0])] == first[str(files[0])]
+    finally:
+        os.chmod(files[0], 0o644)
+
+
+def test_replaced_releases_are_deleted_by_a_detached_process(tmp_path):
+    """write_all with a trash folder: the new content in place, nothing left beside it, and the
+    replaced files (linked into the trash before the renames) gone soon after, without waiting."""
+    import time
+
+    from calcikg.release import write_all
+
+    targets = {tmp_path / "kg" / f"f{i}.nt": f"new {i}\n".encode() * 1000 for i in range(3)}
+    for t in targets:
+        t.parent.mkdir(exist_ok=True)
+        t.write_bytes(b"old\n")
+    trash = tmp_path / "cache" / "trash"
+    write_all(targets, trash=trash)
+    assert all(t.read_bytes() == c for t, c in targets.items())
+    assert sorted(p.name for p in (tmp_path / "kg").iterdir()) == sorted(t.name for t in targets)
+    deadline = time.monotonic() + 10
+    while any(trash.iterdir()) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not any(trash.iterdir()), "the replaced files were not deleted"

@@ -20,6 +20,7 @@ SALT = "calcikg-privacy-v1:"
 _WORD = re.compile(r"[A-Za-z]+")
 
 
+@lru_cache(maxsize=1 << 16)  # a corpus repeats its words: each is hashed once per process
 def word_hash(word: str) -> str:
     """The salted hash prefix of one word, case-insensitive."""
     return hashlib.sha256((SALT + word.lower()).encode("utf-8")).hexdigest()[:20]

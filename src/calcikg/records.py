@@ -7,6 +7,7 @@ file, the line and the field (``kg/records/x.yaml:120: cases[2].episodes[0].dose
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -105,10 +106,9 @@ class Record:
     @property
     def name(self) -> str:
         """The path as shown in messages (relative to the project when possible)."""
-        try:
-            return str(self.path.relative_to(paths.ROOT))
-        except ValueError:
-            return str(self.path)
+        # string operations, not Path.relative_to: a build names 10,000 records (0.3 s with Path)
+        text, root = str(self.path), str(paths.ROOT).rstrip("/") + "/"
+        return text[len(root):] if text.startswith(root) and os.path.isabs(text) else str(self.path)
 
     def error(self, path: list[Any], message: str) -> RecordError:
         """A :class:`RecordError` pointing at ``path`` inside this record."""

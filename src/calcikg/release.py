@@ -38,10 +38,13 @@ def catalog(ontology_release: Path, catalog_path: Path) -> bytes:
     ).encode()
 
 
-def write_all(files: dict[Path, bytes | Callable[[str], None]]) -> None:
+def write_all(files: dict[Path, bytes | Callable[[str], None]], trash: Path | None = None) -> None:
     """Write every file to a temporary sibling, then rename them all into place.
 
-    A value is the content, or a function writing the content to the path it is given."""
+    A value is the content, or a function writing the content to the path it is given. ``trash``: a
+    folder on the same file system where the replaced files are linked before the renames and then
+    deleted by a detached process, so that the build does not wait while the file system frees their
+    blocks (0.8 s for the 1.1 GB of releases of 10,000 reports on this disk, mounted with discard)."""
     temps: list[tuple[Path, Path]] = []
     try:
         for target, content in files.items():
@@ -56,36 +59,92 @@ def write_all(files: dict[Path, bytes | Callable[[str], None]]) -> None:
         for tmp, _ in temps:
             tmp.unlink(missing_ok=True)
         raise
+    if trash is not None:
+        _keep_replaced([target for _, target in temps], trash)
     try:
         for tmp, target in temps:
             os.replace(tmp, target)
     finally:
         for tmp, _ in temps:
             tmp.unlink(missing_ok=True)
+    if trash is not None:
+        _delete_detached(trash)
+
+
+def _keep_replaced(targets: list[Path], trash: Path) -> None:
+    try:
+        trash.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return
+    for i, target in enumerate(targets):
+        try:
+            os.link(target, trash / f"{os.getpid()}-{i}-{target.name}")
+        except OSError:  # absent, or another file system: the rename frees it
+            pass
+
+
+def _delete_detached(trash: Path) -> None:
+    """Delete what ``trash`` holds (leftovers of earlier runs too) in a process the build does not wait for."""
+    import subprocess
+
+    try:
+        found = [str(trash / name) for name in os.listdir(trash)]
+    except OSError:
+        return
+    if not found:
+        return
+    try:  # sh starts rm in the background and exits: rm is nobody's child to wait for
+        subprocess.run(["sh", "-c", 'rm -f -- "$@" &', "sh", *found], check=False, stdin=subprocess.DEVNULL,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    except OSError:  # no sh here: delete them now
+        for name in found:
+            Path(name).unlink(missing_ok=True)
 
 
 COVERAGE_START = "<!-- coverage: written by `calcikg build` from queries/coverage.rq; do not edit by hand -->"
 COVERAGE_END = "<!-- /coverage -->"
 
 
-def coverage_block(store) -> str:
-    """What the graph covers, in Markdown, from the stored query ``coverage`` run on ``store``
-    (an Oxigraph store, or anything with its ``query``)."""
+def coverage_rows(store, graphs: list[str] | None = None) -> list[list]:
+    """The stored query ``coverage`` on ``store`` (an Oxigraph store of the build), over every graph,
+    or over the report ``graphs`` with the ontology: ``[kind, item, class IRI, cases, reports]`` rows."""
+    from calcikg.corpus import UnionView
     from calcikg.query import get_query, run_oxigraph
 
-    rows = run_oxigraph(get_query("coverage"), {}, store).rows
-    by_kind: dict[str, list[dict]] = {}
+    result = run_oxigraph(get_query("coverage"), {}, UnionView(store, graphs))
+    return [[r["kind"], r["item"], (c["class"] or ("", ""))[1], int(r["cases"] or 0), int(r["reports"] or 0)]
+            for r, c in zip(result.rows, result.cells)]
+
+
+def coverage_after(total: list[list], before: list[list], after: list[list]) -> list[list]:
+    """``total`` once some reports' rows went from ``before`` to ``after``. Every figure is a count of
+    distinct cases or reports, and a case belongs to one report: the counts of disjoint sets of
+    reports add up, so a build of one changed record need not count 10,000 reports again."""
+    counts: dict[tuple, list[int]] = {}
+    for rows, sign in ((total, 1), (before, -1), (after, 1)):
+        for kind, item, cls, cases, reports in rows:
+            n = counts.setdefault((kind, item, cls), [0, 0])
+            n[0] += sign * cases
+            n[1] += sign * reports
+    return [[*k, cases, reports] for k, (cases, reports) in counts.items() if reports > 0]
+
+
+def coverage_block(rows: list[list]) -> str:
+    """What the graph covers, in Markdown, from the :func:`coverage_rows` (in any order: they are put
+    in the query's own order, kind, most cases first, item, reports, class)."""
+    rows = sorted(rows, key=lambda r: (r[0], -r[3], r[1], r[4], r[2]))
+    by_kind: dict[str, list[list]] = {}
     for r in rows:
-        by_kind.setdefault(r["kind"], []).append(r)
-    graph = {r["item"]: r for r in by_kind.get("graph", [])}
+        by_kind.setdefault(r[0], []).append(r)
+    graph = {r[1]: r for r in by_kind.get("graph", [])}
 
     def items(kind: str) -> str:
         found = by_kind.get(kind, [])
-        return "; ".join(f"{r['item']} {r['cases']} / {r['reports']}" for r in found) or "none"
+        return "; ".join(f"{r[1]} {r[3]} / {r[4]}" for r in found) or "none"
 
-    reports = graph.get("curated reports", {}).get("reports", "0")
-    cases = graph.get("patient cases", {}).get("cases", "0")
-    ages = ", ".join(f"{r['cases']} {r['item']}" for r in by_kind.get("age group", []))
+    reports = graph["curated reports"][4] if "curated reports" in graph else 0
+    cases = graph["patient cases"][3] if "patient cases" in graph else 0
+    ages = ", ".join(f"{r[3]} {r[1]}" for r in by_kind.get("age group", []))
     return "\n".join([
         COVERAGE_START,
         f"**What the graph holds** (this build; cases / reports for each item): {reports} curated reports, "
@@ -183,10 +242,8 @@ def release_writers(corpus) -> dict[Path, bytes | Callable[[str], None]]:
         paths.CATALOG: catalog(paths.ONTOLOGY_RELEASE, paths.CATALOG),
     }
     if paths.README.exists():  # the README's coverage block, computed from the graph
-        from calcikg.corpus import UnionView
-
         readme = paths.README.read_text(encoding="utf-8")
-        files[paths.README] = with_coverage(readme, coverage_block(UnionView(corpus.store))).encode("utf-8")
+        files[paths.README] = with_coverage(readme, coverage_block(corpus.coverage)).encode("utf-8")
     return files
 
 
@@ -209,7 +266,7 @@ def write_releases(corpus) -> dict[Path, int]:
     """Write every release (atomically: all or none); each file's size. The sources' content hashes are
     kept in the build cache, for the staleness warning of ``query`` and ``serve``."""
     files = release_writers(corpus)
-    write_all(files)
+    write_all(files, trash=paths.CACHE_DIR / "trash")
     record_sources(getattr(corpus, "digests", None))
     return {p: p.stat().st_size for p in files}
 
@@ -220,18 +277,21 @@ def _source_files() -> list[Path]:
     found = [paths.ONTOLOGY_EDIT, paths.MAPPINGS]
     for folder, pattern in ((paths.RECORDS_DIR, "*.yaml"), (paths.TEMPLATES_DIR, "*.tsv")):
         try:
-            found += sorted(folder.glob(pattern))
+            found += sorted(folder.glob(pattern), key=str)  # not Path's own order: 0.2 s at 10,000 records
         except OSError:
             pass
     return [p for p in found if p.is_file()]
 
 
 def _fingerprint(known: dict[str, str] | None = None) -> dict[str, str]:
-    """Each source's content hash (``known``: those the build computed as it read the records)."""
-    import hashlib
+    """Each source's content hash (``known``: those the build computed as it read the records; the
+    others through the build's stat cache, read only)."""
+    from calcikg.digests import file_digests
 
     known = known or {}
-    return {str(p): known.get(str(p)) or hashlib.sha256(p.read_bytes()).hexdigest() for p in _source_files()}
+    files = _source_files()
+    found = file_digests([p for p in files if str(p) not in known], paths.CACHE_DIR / "digests.json", update=False)
+    return {str(p): known.get(str(p)) or found[str(p)] for p in files}
 
 
 def _fingerprint_file() -> Path:
