@@ -13,7 +13,9 @@
   ontology; a changed record replaces its own report's graph, nothing else;
 - the rules marked ``ckgsh:acrossReports true`` in the shapes (unique labels, unique source files:
   the only ones that compare a node with other reports' nodes) and the ``*-violation.rq`` queries
-  run over the store;
+  run over the store; their results and the README's coverage counts are kept in the manifest
+  (``.calcikg/manifest.marshal``) and, when few reports changed, brought up to date from the
+  changed graphs alone (trusted only while the store is as the run that wrote them left it);
 - the releases are put together from the entries (:mod:`calcikg.release`).
 
 Why per-report validation gives the verdict of whole-graph SHACL (``calcikg validate --exact``): a
@@ -131,8 +133,6 @@ STATE_GRAPH = "urn:calcikg:build-state"
 STATE_KEY = "urn:calcikg:entry"
 #: Fewer records than this to build: in this process (starting workers costs about a second).
 WORKERS_FROM = 40
-#: In a whole run, the store takes the reports built by the workers this many at a time, as they come.
-PRELOAD_EVERY = 500
 
 
 def _digest(*parts: bytes | str) -> str:
@@ -728,7 +728,6 @@ def build_corpus(record_files: Sequence[Path] | None = None, *, jobs: int | None
     # the rules across reports run again only where a changed report can change their results, when
     # few reports changed; else (or when none were kept, or the ontology changed) over everything
     watch = max(1, len(files) // 10) if previous is not None else 0
-    store = None
     t1 = time.perf_counter()
     if todo:
         progress = Progress(len(todo), "records built and validated", quiet)
@@ -743,18 +742,11 @@ def build_corpus(record_files: Sequence[Path] | None = None, *, jobs: int | None
 
                 # "forkserver", not "fork": a process that has run pyrudof holds its thread pool
                 # (rayon), and workers forked from it wait forever on threads they did not inherit
-                if len(todo) > watch:  # a whole run: the store filled while the workers build
-                    store, watch, built = cache.open_store(fresh=len(todo) > len(files) // 2), 0, []
                 with mp.get_context("forkserver").Pool(jobs, initializer=_init_worker,
                                                        initargs=(shapes, engine, str(cache.entries))) as pool:
                     for out in pool.imap(process_chunk, chunks):
                         _take(out, metas, by_key)
                         progress.add(len(out))
-                        if store is not None:
-                            built += out
-                            if len(built) >= PRELOAD_EVERY:
-                                _preload(store, cache, built)
-                                built = []
             else:
                 prepare(shapes, engine, str(cache.entries),
                         ontology=None if "terms" in _WORKER else base_ontology(cache.root))
@@ -762,27 +754,16 @@ def build_corpus(record_files: Sequence[Path] | None = None, *, jobs: int | None
                     out = process_chunk(chunk)
                     _take(out, metas, by_key)
                     progress.add(len(out))
-        except BaseException:
-            store = None  # an on-disk store is locked while it is open
-            import gc
-
-            gc.collect()
-            raise
         finally:
             progress.close()
     t2 = time.perf_counter()
-    try:
-        entries = _entries(files, metas)
-    except BaseException:
-        store = None
-        import gc
-
-        gc.collect()
-        raise
+    entries = _entries(files, metas)
     hpo_used = {i for m in entries.values() for i in m["hpo"]}
     onto_key, ontology = _ontology(cache, ctx, hpo_used)
-    if store is None:
-        store = cache.open_store()
+    # the store only now, once the workers are done: they have both cores (a store filled while
+    # they ran took as long, and its buffers added to the peak memory); emptied first when most of
+    # its graphs are to be replaced
+    store = cache.open_store(fresh=len(todo) > len(files) // 2)
     from calcikg.query import get_query
 
     coverage_key = _digest(ctx, onto_key, get_query("coverage").text)
@@ -913,21 +894,6 @@ def _replace_graphs(store, cache: Cache, entries: dict[str, dict], onto_key: str
     by_graph = {CKD + rid: m for rid, m in entries.items()}
     stale = [(graph, key, current.get(graph)) for graph, key in wanted.items() if current.get(graph) != key]
     _load_graphs(store, cache, stale, by_graph, ontology)
-
-
-def _preload(store, cache: Cache, metas: list[dict]) -> None:
-    """Load the report graphs of freshly built entries while the workers build the others (a build
-    from scratch: the rules across reports then run over the whole store anyway)."""
-    from pyoxigraph import NamedNode
-
-    state_graph, state_key = NamedNode(STATE_GRAPH), NamedNode(STATE_KEY)
-    stale = []
-    for m in metas:
-        graph = CKD + m["report_id"]
-        old = [q.object.value for q in store.quads_for_pattern(NamedNode(graph), state_key, None, state_graph)]
-        if old != [m["key"]]:
-            stale.append((graph, m["key"], old[0] if old else None))
-    _load_graphs(store, cache, stale, {CKD + m["report_id"]: m for m in metas}, [])
 
 
 def _load_graphs(store, cache: Cache, stale: list[tuple[str, str, str | None]], by_graph: dict, ontology: list) -> None:
