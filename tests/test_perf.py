@@ -269,3 +269,39 @@ def test_replaced_releases_are_deleted_by_a_detached_process(tmp_path):
     while any(trash.iterdir()) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not any(trash.iterdir()), "the replaced files were not deleted"
+
+
+def test_unchanged_reports_are_copied_from_the_release_they_replace(project_copy, monkeypatch):
+    """After one record changed, the big releases are assembled from the files they replace (the
+    unchanged reports' text in a few long ranges) and the changed report's cache entry: few files
+    opened, and the bytes of a build from an empty cache. A release edited since it was written is
+    not read: it is put together from the cache again."""
+    import os
+    import shutil
+
+    from calcikg import paths
+    from calcikg.build import build
+
+    build()
+    record = sorted(paths.RECORDS_DIR.glob("*.yaml"))[0]
+    record.write_text(record.read_text().replace("summary:", "summary: Edited.", 1))
+    opened = []
+    real_open = os.open
+    monkeypatch.setattr(os, "open", lambda path, *a, **k: (opened.append(str(path)), real_open(path, *a, **k))[1])
+    build()
+    monkeypatch.setattr(os, "open", real_open)
+    from_cache = {p for p in opened if str(paths.CACHE_DIR) in p}
+    assert len(from_cache) <= 4, from_cache  # the changed report's entry, once per assembled syntax
+    big = [paths.GRAPH_NT, paths.GRAPH_TTL, paths.GRAPH_OWL, paths.DATA_TTL]
+    assert set(map(str, big)) <= set(opened)
+    incremental = {p: p.read_bytes() for p in big}
+
+    paths.GRAPH_NT.write_bytes(paths.GRAPH_NT.read_bytes()[::-1])  # hand-edited: must not be read again
+    record.write_text(record.read_text().replace("summary: Edited.", "summary: Edited twice.", 1))
+    build()
+    record.write_text(record.read_text().replace("summary: Edited twice.", "summary: Edited.", 1))
+    build()
+    assert {p: p.read_bytes() for p in big} == incremental
+    shutil.rmtree(paths.CACHE_DIR)
+    build()
+    assert {p: p.read_bytes() for p in big} == incremental

@@ -327,16 +327,23 @@ class Piece(NamedTuple):
     length: int
 
 
-def assemble(path: str, head: bytes, runs: list[list[Piece]], tail: bytes) -> None:
-    """Write ``head``, every piece of ``runs`` in key order, then ``tail``, to ``path``.
+def assemble(path: str, head: bytes, runs: list[list[Piece]], tail: bytes,
+             previous: tuple[str, dict] | None = None) -> dict:
+    """Write ``head``, every piece of ``runs`` in key order, then ``tail``, to ``path``; the layout of the
+    pieces read from files: ``{(file name, offset, length): offset in path}``.
 
     Each run is sorted already. When runs do not overlap (the common case: one run per report,
     reports apart in IRI order), each run is copied whole; otherwise pieces are merged one by one.
-    Adjacent ranges of one file are copied in one call, by the kernel when it can.
+    Adjacent ranges of one file are copied in one call, by the kernel when it can. ``previous``: the
+    file this one replaces, unchanged since it was written, and its layout. A piece it holds is
+    copied from it, so that the pieces of unchanged reports, next to each other there, are copied
+    in a few long ranges (one changed record in 10,000: a few calls instead of 30,000 per file).
     """
     runs = sorted((r for r in runs if r), key=lambda r: r[0].key)
     overlap = any(a[-1].key >= b[0].key for a, b in zip(runs, runs[1:]))
     ordered: Iterable[Piece] = heapq.merge(*runs, key=lambda p: p.key) if overlap else (p for r in runs for p in r)
+    old_path, old_layout = previous or ("", {})
+    layout: dict[tuple[str, int, int], int] = {}
     files: dict[str, int] = {}
     with open(path, "wb") as out:
         out.write(head)
@@ -357,18 +364,28 @@ def assemble(path: str, head: bytes, runs: list[list[Piece]], tail: bytes) -> No
                 _copy_range(src, fd, offset, length)
             pending.clear()
 
+        at = len(head)
         try:
             for p in ordered:
-                if pending and pending[0] is p.source and pending[1] + pending[2] == p.offset:
+                source, offset = p.source, p.offset
+                if not isinstance(source, bytes):
+                    key = (source.rpartition(os.sep)[2], offset, p.length)
+                    layout[key] = at
+                    found = old_layout.get(key)
+                    if found is not None:
+                        source, offset = old_path, found
+                at += p.length
+                if pending and pending[0] is source and pending[1] + pending[2] == offset:
                     pending[2] += p.length
                     continue
                 flush()
-                pending.extend((p.source, p.offset, p.length))
+                pending.extend((source, offset, p.length))
             flush()
         finally:
             for src in files.values():
                 os.close(src)
         out.write(tail)
+    return layout
 
 
 def _copy_range(src: int, dst: int, offset: int, length: int) -> None:

@@ -173,11 +173,14 @@ HEADER = [  # the data graph's own ontology header (kg/calcikg-data.ttl only)
 HEADER_TITLE = "CalciKG populated graph: calcinosis cutis case reports"
 
 
-def release_writers(corpus) -> dict[Path, bytes | Callable[[str], None]]:
+def release_writers(corpus, previous: dict | None = None,
+                    layouts: dict | None = None) -> dict[Path, bytes | Callable[[str], None]]:
     """Every released file: its content, or a function writing it (see :func:`write_all`).
 
     The graph is the corpus's ontology triples (edit file, templates, mappings, imported HPO terms)
     plus every report's triples; each report's subjects come from its cache entry, rendered once.
+    ``previous``: ``{target: (file, layout)}``, the files they replace, read where they hold the same
+    pieces (:func:`calcikg.rdfwrite.assemble`); ``layouts`` receives the new files' layouts.
     """
     from calcikg import rdfwrite as W
 
@@ -221,24 +224,24 @@ def release_writers(corpus) -> dict[Path, bytes | Callable[[str], None]]:
     report_prefixes = {p for m in entries for p in m["prefixes"]}
     report_xml_prefixes = {p for m in entries for p in m["xml_prefixes"]}
 
-    def turtle(rendered, target: str) -> None:
-        head = W.ttl_header(report_prefixes | rendered.prefixes).encode()
-        W.assemble(target, head, runs("ttl", W.pieces_in_memory(rendered.ttl, 2)), b"\n")
+    previous = previous or {}
+    layouts = {} if layouts is None else layouts
 
-    def graph_owl(target: str) -> None:
-        head = W.xml_header(report_xml_prefixes | full.xml_prefixes, names).encode()
-        W.assemble(target, head, runs("xml", W.pieces_in_memory(full.xml)), W.XML_FOOTER.encode())
-
-    def graph_nt(target: str) -> None:
-        W.assemble(target, b"", runs("nt", W.pieces_in_memory(full.nt)), b"")
+    def assembled(release: Path, head: bytes, fmt: str, memory: list, tail: bytes) -> Callable[[str], None]:
+        def write(target: str) -> None:
+            layouts[release] = W.assemble(target, head, runs(fmt, memory), tail, previous.get(release))
+        return write
 
     files: dict[Path, bytes | Callable[[str], None]] = {
         paths.ONTOLOGY_RELEASE: (W.xml_header(ontology.xml_prefixes, names) + "".join(t for _k, t in ontology.xml)
                                  + W.XML_FOOTER).encode("utf-8"),
-        paths.DATA_TTL: lambda target: turtle(data, target),
-        paths.GRAPH_TTL: lambda target: turtle(full, target),
-        paths.GRAPH_OWL: graph_owl,
-        paths.GRAPH_NT: graph_nt,
+        paths.DATA_TTL: assembled(paths.DATA_TTL, W.ttl_header(report_prefixes | data.prefixes).encode(), "ttl",
+                                  W.pieces_in_memory(data.ttl, 2), b"\n"),
+        paths.GRAPH_TTL: assembled(paths.GRAPH_TTL, W.ttl_header(report_prefixes | full.prefixes).encode(), "ttl",
+                                   W.pieces_in_memory(full.ttl, 2), b"\n"),
+        paths.GRAPH_OWL: assembled(paths.GRAPH_OWL, W.xml_header(report_xml_prefixes | full.xml_prefixes, names).encode(),
+                                   "xml", W.pieces_in_memory(full.xml), W.XML_FOOTER.encode()),
+        paths.GRAPH_NT: assembled(paths.GRAPH_NT, b"", "nt", W.pieces_in_memory(full.nt), b""),
         paths.CATALOG: catalog(paths.ONTOLOGY_RELEASE, paths.CATALOG),
     }
     if paths.README.exists():  # the README's coverage block, computed from the graph
@@ -264,14 +267,58 @@ def release_files(corpus) -> dict[Path, bytes]:
 
 def write_releases(corpus) -> dict[Path, int]:
     """Write every release (atomically: all or none); each file's size. The sources' content hashes are
-    kept in the build cache, for the staleness warning of ``query`` and ``serve``."""
-    files = release_writers(corpus)
+    kept in the build cache, for the staleness warning of ``query`` and ``serve``; so is the layout of
+    each assembled file, with which the next build copies the unchanged reports' text from it."""
+    layouts: dict[Path, dict] = {}
+    files = release_writers(corpus, _previous_layouts(), layouts)
     write_all(files, trash=paths.CACHE_DIR / "trash")
+    _keep_layouts(layouts)
     record_sources(getattr(corpus, "digests", None))
     return {p: p.stat().st_size for p in files}
 
 
 #: What the built graph is made from: a file newer than kg/calcikg.ttl means it is stale.
+def _layout_file() -> Path:
+    return paths.CACHE_DIR / "release-layout.marshal"
+
+
+def _stamp(path: Path) -> list[int]:
+    st = path.stat()
+    return [st.st_size, st.st_mtime_ns, st.st_ino]
+
+
+def _previous_layouts() -> dict[Path, tuple[str, dict]]:
+    """``{release: (its path, its layout)}`` for each release file unchanged since the last build wrote it."""
+    import marshal
+
+    try:
+        kept = marshal.loads(_layout_file().read_bytes())
+    except (OSError, ValueError, EOFError, TypeError):
+        return {}
+    out = {}
+    for target, (stamp, layout) in kept.items() if isinstance(kept, dict) else ():
+        try:
+            if _stamp(Path(target)) == stamp:
+                out[Path(target)] = (target, layout)
+        except OSError:
+            pass
+    return out
+
+
+def _keep_layouts(layouts: dict[Path, dict]) -> None:
+    import marshal
+
+    try:
+        data = marshal.dumps({str(t): (_stamp(t), layout) for t, layout in layouts.items()})
+        target = _layout_file()
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+        tmp.write_bytes(data)
+        os.replace(tmp, target)
+    except (OSError, ValueError):  # best effort: the next build copies from the cache entries
+        _layout_file().unlink(missing_ok=True)
+
+
 def _source_files() -> list[Path]:
     """What the built graph is made from: the records, the ontology, its templates and the mappings."""
     found = [paths.ONTOLOGY_EDIT, paths.MAPPINGS]
