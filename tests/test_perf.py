@@ -283,7 +283,7 @@ def test_unchanged_reports_are_copied_from_the_release_they_replace(project_copy
     from calcikg.build import build
 
     build()
-    record = sorted(paths.RECORDS_DIR.glob("*.yaml"))[0]
+    record = min(paths.RECORDS_DIR.glob("*.yaml"))
     record.write_text(record.read_text().replace("summary:", "summary: Edited.", 1))
     opened = []
     real_open = os.open
