@@ -841,7 +841,7 @@ def _update_store(store, cache: Cache, entries: dict[str, dict], onto_key: str, 
         objects = coverage = None
     reports = sorted(graphs - {ONTOLOGY_GRAPH})
     before = coverage_rows(store, reports) if objects is not None and coverage is not None and reports else None
-    _replace_graphs(store, cache, entries, onto_key, ontology)
+    _replace_graphs(store, cache, entries, onto_key, ontology, current)
     if objects is not None:
         from pyoxigraph import NamedNode
 
@@ -882,11 +882,12 @@ def _changes(store, entries: dict[str, dict], onto_key: str,
             current)
 
 
-def _replace_graphs(store, cache: Cache, entries: dict[str, dict], onto_key: str, ontology: list) -> None:
+def _replace_graphs(store, cache: Cache, entries: dict[str, dict], onto_key: str, ontology: list,
+                    current: dict[str, str]) -> None:
+    """Bring the store from the state ``current`` (read by :func:`_changes`) to the entries'."""
     from pyoxigraph import Literal, NamedNode, Quad
 
     state_graph, state_key = NamedNode(STATE_GRAPH), NamedNode(STATE_KEY)
-    current = {q.subject.value: q.object.value for q in store.quads_for_pattern(None, state_key, None, state_graph)}
     wanted = _wanted(entries, onto_key)
     for graph in sorted(set(current) - set(wanted)):
         store.remove(Quad(NamedNode(graph), state_key, Literal(current[graph]), state_graph))
