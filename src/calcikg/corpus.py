@@ -547,18 +547,22 @@ class Cache:
             return Meta(hot, self.entries)
         return _read_meta(self.entries, key)
 
+    def _on_store(self) -> dict:
+        """What the last run computed on the store (rules across reports, coverage) and its state."""
+        return self._load_manifest().get("across") or {}
+
     def across(self, ctx: str) -> list | None:
         """The last run's results of the rules across reports (``[row, problem]``), if made with ``ctx``."""
-        found = self._load_manifest().get("across") or {}
+        found = self._on_store()
         return found.get("rows") if found.get("ctx") == ctx else None
 
     def store_state(self) -> str | None:
         """The :func:`_state_digest` of the store as the last run left it."""
-        return (self._load_manifest().get("across") or {}).get("state")
+        return self._on_store().get("state")
 
     def coverage(self, key: str) -> list | None:
         """The last run's coverage rows (:func:`calcikg.release.coverage_rows`), if made with ``key``."""
-        found = (self._load_manifest().get("across") or {}).get("coverage") or {}
+        found = self._on_store().get("coverage") or {}
         return found.get("rows") if found.get("key") == key else None
 
     def write_manifest(self, entries: dict[str, dict], across: dict | None = None) -> dict:
