@@ -81,8 +81,9 @@ def _problems(c) -> list[tuple]:
 
 
 def test_rules_across_reports_again_only_where_a_change_reaches(tmp_path):
-    """One record of twelve changed at a time: a clash with an unchanged report appears, then goes
-    when the record is put back, then a report is dropped; each time the incremental run gives the
+    """One record of twelve changed at a time: a clash with an unchanged report appears (its source
+    file; then its first author and year, so its publication's and cases' labels), then goes when
+    the record is put back, then a report is dropped; each time the incremental run gives the
     problems of a build from an empty cache, and it did not run the rules over the whole store."""
     from calcikg import corpus
 
@@ -91,39 +92,66 @@ def test_rules_across_reports_again_only_where_a_change_reaches(tmp_path):
     first = corpus.build_corpus(files, jobs=1, cache_dir=cache)
     assert first.conforms
     first.close()
-    good = files[2].read_text()
-    source = next(line for line in files[0].read_text().splitlines() if "source_file:" in line).split(":", 1)[1]
+    good, other = files[2].read_text(), files[0].read_text().splitlines()
+
+    def taking(*fields: str) -> str:  # record 3 with these lines of record 1
+        lines = good.splitlines()
+        for f in fields:
+            at = next(i for i, line in enumerate(lines) if line.lstrip().startswith(f))
+            lines[at] = next(line for line in other if line.lstrip().startswith(f))
+        return "\n".join(lines) + "\n"
+
     steps = [
-        lambda: files[2].write_text(
-            "\n".join(line.split(":", 1)[0] + ":" + source if "source_file:" in line else line
-                      for line in good.splitlines()) + "\n"),
+        lambda: files[2].write_text(taking("source_file:")),
         lambda: files[2].write_text(good),
         lambda: None,  # nothing changed: nothing to check again
+        lambda: files[2].write_text(taking("- Synth", "year:")),
+        lambda: files[2].write_text(good),
     ]
+    clashing = {0, 3}
     calls = []
-    real_rows = corpus.AcrossReportChecks.rows
+    real_rows = corpus.AcrossReportChecks._rows
 
-    def counting(self, store, focus=None, values=None):
-        calls.append("whole" if focus is None and values is None else "part")
-        return real_rows(self, store, focus, values)
+    def counting(self, store, check, block):
+        calls.append("whole" if block == "" else "part")
+        return real_rows(self, store, check, block)
 
     for n, step in enumerate(steps):
         step()
         calls.clear()
         with pytest.MonkeyPatch.context() as mp:
-            mp.setattr(corpus.AcrossReportChecks, "rows", counting)
+            mp.setattr(corpus.AcrossReportChecks, "_rows", counting)
             incremental = corpus.build_corpus(files, jobs=1, cache_dir=cache)
         assert "whole" not in calls
         scratch = corpus.build_corpus(files, jobs=1, cache_dir=tmp_path / f"scratch-{n}")
         assert _problems(incremental) == _problems(scratch)
-        assert bool(incremental.problems) == (n == 0)
-        if n == 0:  # both reports: the changed one and the unchanged one it now clashes with
+        assert bool(incremental.problems) == (n in clashing)
+        if n in clashing:  # both reports: the changed one and the unchanged one it now clashes with
             assert {p.record.rsplit("/", 1)[-1] for p in incremental.problems} == {files[0].name, files[2].name}
+        if n == 3:
+            assert {p.shape for p in incremental.problems} >= {"ckgsh:PublicationShape", "ckgsh:PatientCaseShape"}
         incremental.close()
         scratch.close()
     dropped = corpus.build_corpus(files[:-1], jobs=1, cache_dir=cache)
     assert dropped.conforms and len(dropped.entries) == 11
     dropped.close()
+
+
+def test_only_what_every_result_says_of_the_other_node_narrows_the_values():
+    """The values a changed node is queried for come from the triples every result has of ``?other``;
+    a rule whose ``?other`` is optional, or in a union, is queried for every value."""
+    from calcikg.corpus import _other_pattern
+
+    head = ("PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> PREFIX ex: <http://example.org/> "
+            "SELECT DISTINCT $this ?value WHERE { $this rdfs:label ?value . ")
+    label, kind = "<http://www.w3.org/2000/01/rdf-schema#label>", "<http://example.org/C>"
+    found = _other_pattern(head + "?other rdfs:label ?value ; a ex:C . FILTER (?other != $this) }")
+    assert found == (f"?other {label} ?value . "
+                     f"FILTER EXISTS {{ ?other <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> {kind} . }}")
+    assert _other_pattern(head + "?other ex:p ?value }") == "?other <http://example.org/p> ?value ."
+    assert _other_pattern(head + "OPTIONAL { ?other rdfs:label ?value } }") == ""
+    assert _other_pattern(head + "{ ?other rdfs:label ?value } UNION { ?other ex:p ?value } }") == ""
+    assert _other_pattern(head + "?x rdfs:label ?value }") == ""
 
 
 def test_workers_give_the_store_and_problems_of_one_process(tmp_path, monkeypatch):

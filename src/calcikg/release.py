@@ -291,8 +291,11 @@ def _previous_layouts() -> dict[Path, tuple[str, dict]]:
     """``{release: (its path, its layout)}`` for each release file unchanged since the last build wrote it."""
     import marshal
 
+    from calcikg.corpus import without_gc
+
     try:
-        kept = marshal.loads(_layout_file().read_bytes())
+        with without_gc():
+            kept = marshal.loads(_layout_file().read_bytes())
     except (OSError, ValueError, EOFError, TypeError):
         return {}
     out = {}
