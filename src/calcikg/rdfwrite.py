@@ -349,6 +349,7 @@ def assemble(path: str, head: bytes, runs: list[list[Piece]], tail: bytes,
         out.write(head)
         out.flush()
         fd = out.fileno()
+        _reserve(fd, len(head) + sum(p.length for r in runs for p in r) + len(tail))
         pending: list = []  # [source, offset, length] of the range being gathered
 
         def flush() -> None:
@@ -385,7 +386,20 @@ def assemble(path: str, head: bytes, runs: list[list[Piece]], tail: bytes,
             for src in files.values():
                 os.close(src)
         out.write(tail)
+        out.flush()
+        os.ftruncate(fd, at + len(tail))  # exactly what was written, whatever was reserved
     return layout
+
+
+def _reserve(fd: int, size: int) -> None:
+    """Allocate the file's blocks before writing them. On ext4, renaming a file over another first
+    allocates and flushes the blocks of the new one that are still delayed (its guard against empty files
+    after a crash): 0.1-0.2 s per 300 MB file, nothing once they are allocated here (the kernel's copy
+    is also steadier)."""
+    try:
+        os.posix_fallocate(fd, 0, size)
+    except (OSError, AttributeError):  # a file system without it: written as before
+        pass
 
 
 def _copy_range(src: int, dst: int, offset: int, length: int) -> None:
