@@ -99,6 +99,9 @@ def run_cli(project: Path, *args: str, env: dict | None = None) -> dict:
     latter sampled: a figure that does not depend on what else runs on the machine), exit code, output."""
     env = {**os.environ, "CALCIKG_HOME": str(project), "PYTHONPATH": str(ROOT / "src"), "CI": "true",
            **(env or {})}
+    # what the previous step wrote goes to disk first, as it would in the minutes a curator spends on a
+    # record: else the kernel's writeback of a 1.1 GB release competes with the step measured
+    os.sync()
     t = now()
     proc = subprocess.Popen([PYTHON, "-m", "calcikg", *args], env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, cwd=project)

@@ -333,3 +333,30 @@ def test_unchanged_reports_are_copied_from_the_release_they_replace(project_copy
     shutil.rmtree(paths.CACHE_DIR)
     build()
     assert {p: p.read_bytes() for p in big} == incremental
+
+
+def test_the_releases_a_build_replaces_are_read_back_ahead(project_copy, monkeypatch):
+    """The layouts of the releases the next build replaces are read in a background thread, which then
+    asks the kernel to read those files back into memory: their unchanged reports are copied from them."""
+    import os
+    import threading
+
+    from calcikg import paths, release
+    from calcikg.build import build
+
+    build()
+    hinted = []
+    real = os.posix_fadvise
+
+    def hint(fd, offset, length, advice):
+        hinted.append((os.readlink(f"/proc/self/fd/{fd}"), advice))
+        return real(fd, offset, length, advice)
+
+    monkeypatch.setattr(os, "posix_fadvise", hint)
+    layouts = release.read_ahead()()
+    for thread in threading.enumerate():
+        if thread.name == "calcikg-read-ahead":
+            thread.join()
+    big = {paths.GRAPH_NT, paths.GRAPH_TTL, paths.GRAPH_OWL, paths.DATA_TTL}
+    assert layouts == release._previous_layouts() and set(layouts) == big
+    assert sorted(hinted) == sorted((str(p.resolve()), os.POSIX_FADV_WILLNEED) for p in big)

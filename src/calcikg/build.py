@@ -73,14 +73,15 @@ def build(records_dir: Path | None = None, *, write: bool = True, jobs: int | No
     import time
 
     from calcikg.corpus import build_corpus, without_gc
-    from calcikg.release import write_releases
+    from calcikg.release import read_ahead, write_releases
 
     t0 = time.perf_counter()
     files = sorted(Path(records_dir).glob("*.yaml")) if records_dir else None
     with without_gc():  # see without_gc: 0.6 s of a one-record build at 10,000 reports went to the collector
+        layouts = read_ahead() if write else None
         corpus = build_corpus(files, jobs=jobs, quiet=quiet)
         try:
-            sizes = write_releases(corpus) if write else {}
+            sizes = write_releases(corpus, layouts()) if layouts else {}
             return BuildResult(sizes, len(corpus.ontology), corpus.data_triples, len(corpus.entries), corpus.built,
                                len(corpus.problems), time.perf_counter() - t0)
         finally:
