@@ -1271,20 +1271,16 @@ class AcrossReportChecks:
         """Every across-reports rule over the store; only for the ``focus`` nodes when given."""
         return [p for _row, p in self.rows(store, focus)]
 
-    def rows(self, store, focus: Iterable[str] | None = None,
-             values: Iterable[str] | None = None) -> list[tuple[list[str], Problem]]:
-        """Each result as ``[node IRI, value (N-Triples)]`` and its problem: for every node, for the
-        ``focus`` nodes, or for the clashing ``values`` (N-Triples terms) only."""
-        if focus is not None:
-            block = _values("this", {f"<{n}>" for n in focus})
-        elif values is not None:
-            block = _values("value", values)
-        else:
-            block = ""
+    def rows(self, store, focus: Iterable[str] | None = None) -> list[tuple[list[str], Problem]]:
+        """Each result as ``[node IRI, value (N-Triples)]`` and its problem: for every node, or for the
+        ``focus`` nodes only."""
+        block = "" if focus is None else _values("this", {f"<{n}>" for n in focus})
         return [r for check in self.checks for r in self._rows(store, check, block)]
 
     def _rows(self, store, check: _StoreCheck, block: str | None) -> list[tuple[list[str], Problem]]:
-        if block is None:  # an empty VALUES block: no results
+        """One rule's rows, with ``block`` in its {FOCUS} slot: "" for every node, a VALUES block, or
+        None for a VALUES block of nothing (no rows)."""
+        if block is None:
             return []
         out = []
         for row in _union_query(store, check.query.replace("{FOCUS}", block)):
