@@ -250,6 +250,21 @@ def test_faults_same_verdict_as_whole_graph(engine, faulty, across_on_faulty, on
     assert {p.message for p in per_report}.isdisjoint({p.message for p in across_on_faulty})
 
 
+@pytest.mark.parametrize("engine", corpus.ENGINES)
+def test_each_report_is_validated_alone(engine, faulty, builder, real_files, ontology):
+    """One validator for many reports (pyrudof stages each over the ontology slice, then rolls it
+    back): a report's problems are its own, whichever reports came before it."""
+    reports, _whole = faulty
+    validator = corpus.ContextValidator(engine=engine, ontology=ontology)
+    alone = {rid: pairs(corpus.ContextValidator(engine=engine, ontology=ontology).validate(nt))
+             for rid, nt in reports.nts.items()}
+    assert any(alone.values())
+    for rid, nt in list(reports.nts.items()) * 2:
+        assert pairs(validator.validate(nt)) == alone[rid]
+    clean = builder(real_files[0])
+    assert validator.validate(clean.nt) == []
+
+
 def test_across_report_results_read_like_pyshacl(faulty, across_on_faulty):
     """The store's across-reports results name the node shape holding the SPARQL constraint, as
     pySHACL's sh:sourceShape does, and fill the message's {?value} the same way."""
