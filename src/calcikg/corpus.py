@@ -176,6 +176,14 @@ def context_key() -> str:
     return _digest(*parts)
 
 
+def _replace(path: Path, data: bytes | str) -> None:
+    """Write ``data`` (text as UTF-8) to a temporary name beside ``path``, then rename it over ``path``:
+    a reader, or another process, sees the old file or the new one, never half of one."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_bytes(data.encode("utf-8") if isinstance(data, str) else data)
+    os.replace(tmp, path)
+
+
 def shapes_key(shapes_file: Path) -> str:
     """What the forms of a shapes file kept in the cache (its rules across reports, its Turtle for
     pyrudof) are keyed by: its content, with everything a cache entry depends on."""
@@ -245,7 +253,6 @@ def base_ontology(cache_dir: Path | None = None):
     the build cache when its sources have not changed: loading the mappings imports sssom-py, some
     3 s, which a build of one changed record should not pay."""
     import json
-    import os
 
     from rdflib import Graph
 
@@ -263,10 +270,7 @@ def base_ontology(cache_dir: Path | None = None):
     graph = ontology_graph()
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        tmp.write_text(json.dumps([[s, p, list(o) if isinstance(o, Lit) else o] for s, p, o in from_rdflib(graph)]),
-                       encoding="utf-8")
-        os.replace(tmp, path)
+        _replace(path, json.dumps([[s, p, list(o) if isinstance(o, Lit) else o] for s, p, o in from_rdflib(graph)]))
     except OSError:  # best effort: the next process loads the sources again
         pass
     return graph
@@ -316,7 +320,6 @@ def _own(iri: str, rid: str) -> bool:
 def _write_entry(folder: Path, key: str, b: BuiltReport, source: tuple | None) -> dict:
     """Render a built report's own subjects, write the cache entry (three texts, then its meta)."""
     import json
-    import os
     from collections import Counter
 
     from calcikg.rdfwrite import Lit, Names, render
@@ -335,10 +338,7 @@ def _write_entry(folder: Path, key: str, b: BuiltReport, source: tuple | None) -
             index.append([list(k) if isinstance(k, tuple) else [k], offset, len(raw)])
             data.append(raw)
             offset += len(raw)
-        target = folder / f"{key}.{fmt}"
-        tmp = folder / f".{key}.{fmt}.{os.getpid()}.tmp"
-        tmp.write_bytes(b"".join(data))
-        os.replace(tmp, target)
+        _replace(folder / f"{key}.{fmt}", b"".join(data))
         meta[fmt] = index
     meta["shared"] = [[s, p, list(o) if isinstance(o, Lit) else o] for s, p, o in shared]
     meta["refs"] = {k: v for k, v in refs.items() if not _own(k, b.report_id)}
@@ -347,9 +347,7 @@ def _write_entry(folder: Path, key: str, b: BuiltReport, source: tuple | None) -
     meta["origins"] = b.origins
     meta["source"] = list(source) if source else None
     meta["problems"] = [asdict(p) for p in b.problems]
-    tmp = folder / f".{key}.json.{os.getpid()}.tmp"
-    tmp.write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
-    os.replace(tmp, folder / f"{key}.json")
+    _replace(folder / f"{key}.json", json.dumps(meta, ensure_ascii=False))
     return meta
 
 
@@ -641,9 +639,7 @@ class Cache:
             out[m["key"]] = {k: v for k, v in m.items() if k not in _COLD}
         data = marshal.dumps({"format": _manifest_format(), "entries": out, "refs": refs, "across": across,
                               "shared": [[s, p, list(o) if isinstance(o, Lit) else o] for s, p, o in shared]})
-        tmp = self.manifest_file.with_name(f".{self.manifest_file.name}.{os.getpid()}.tmp")
-        tmp.write_bytes(data)
-        os.replace(tmp, self.manifest_file)
+        _replace(self.manifest_file, data)
         return {"shared": shared, "refs": refs}
 
     def open_store(self, fresh: bool = False):
@@ -689,7 +685,6 @@ def _ontology(cache: Cache, ctx: str, hpo_used: set[str]) -> tuple[str, list]:
     """The ontology's plain triples (edit file + templates + mappings + the HPO terms the reports
     use), cached by the context and the HPO terms used; and its key."""
     import json
-    import os
 
     from calcikg.rdfwrite import Lit, from_rdflib
 
@@ -708,10 +703,7 @@ def _ontology(cache: Cache, ctx: str, hpo_used: set[str]) -> tuple[str, list]:
         onto = _WORKER["ontology"] = base_ontology(cache.root)
     imports = imported_terms(onto, [(URIRef(i), None, None) for i in sorted(hpo_used)])
     triples = sorted(set(from_rdflib(onto)) | set(from_rdflib(imports)), key=lambda t: (t[0], t[1], str(t[2])))
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps([[s, p, list(o) if isinstance(o, Lit) else o] for s, p, o in triples]),
-                   encoding="utf-8")
-    os.replace(tmp, path)
+    _replace(path, json.dumps([[s, p, list(o) if isinstance(o, Lit) else o] for s, p, o in triples]))
     return key, triples
 
 
@@ -1120,9 +1112,7 @@ class ContextValidator:
                 pass
         text = self.shapes.serialize(format="turtle")
         if self.kept is not None:
-            tmp = self.kept.with_name(f".{self.kept.name}.{os.getpid()}.tmp")
-            tmp.write_text(text, encoding="utf-8")
-            os.replace(tmp, self.kept)
+            _replace(self.kept, text)
         return text
 
     def validate(self, report_nt: str) -> list[Problem]:
@@ -1231,9 +1221,7 @@ class AcrossReportChecks:
         if self.checks is None:
             self.checks = self._read(Path(shapes_file or paths.SHAPES))
             if kept:
-                tmp = kept.with_name(f".{kept.name}.{os.getpid()}.tmp")
-                tmp.write_text(json.dumps([list(astuple(c)) for c in self.checks]), encoding="utf-8")
-                os.replace(tmp, kept)
+                _replace(kept, json.dumps([list(astuple(c)) for c in self.checks]))
 
     @classmethod
     def _read(cls, shapes_file: Path) -> list[_StoreCheck]:
